@@ -1,0 +1,117 @@
+"""The main data job: generate → validate → split → write ``datasets/`` → register.
+
+Everything is computed in memory first (``planned_outputs``) and written only when every source
+validates, so a bad edit never leaves half-built files. The same function lets a test rebuild all
+generated files and compare them byte for byte with the committed ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regllm_lf.banking_qa import generate_banking_rows
+from regllm_lf.catalog import DATASETS, SPLITS, dataset_named
+from regllm_lf.jsonio import Record, dump_jsonl, read_records, write_atomic
+from regllm_lf.paths import DATASETS_DIR
+from regllm_lf.problems import DataError, Problem, display_path
+from regllm_lf.registry import file_name_for, register_entries, sharegpt_entry
+from regllm_lf.splits import leaked_rows, split_rows
+from regllm_lf.validate import validate_records
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    info_path: Path | None = None
+
+
+def write_if_changed(path: Path, content: str) -> bool:
+    if path.exists() and path.read_bytes() == content.encode("utf-8"):
+        return False
+    write_atomic(path, content)
+    return True
+
+
+def banking_records() -> list[Record]:
+    """The generated banking rows, as records of the file they will be written to."""
+    shown = display_path(dataset_named("banking_qa").source)
+    return [Record(shown, number, row) for number, row in enumerate(generate_banking_rows(), start=1)]
+
+
+def source_records() -> dict[str, list[Record]]:
+    """Every dataset's rows (banking generated in memory), validated together; DataError on any problem."""
+    problems: list[Problem] = []
+    by_dataset: dict[str, list[Record]] = {}
+    for dataset in DATASETS:
+        records = banking_records() if dataset.generated else read_records(dataset.source, problems)
+        for record in records:
+            metadata = record.data.get("metadata") if isinstance(record.data, dict) else None
+            if isinstance(metadata, dict) and metadata.get("dataset") not in (None, dataset.name):
+                problems.append(Problem(record.path, record.line, "metadata.dataset", f"expected {dataset.name!r} in this file"))
+        by_dataset[dataset.name] = records
+    from regllm_lf.domain import DomainRules  # DuckDB and sqlglot only when building
+
+    problems += validate_records([record for records in by_dataset.values() for record in records], DomainRules())
+    if problems:
+        raise DataError(problems)
+    return by_dataset
+
+
+def planned_outputs(dataset_dir: Path = DATASETS_DIR) -> tuple[dict[Path, str], dict[str, dict[str, int]]]:
+    """(file contents by path, split counts) for the generated banking file and every split file."""
+    by_dataset = source_records()
+    outputs: dict[Path, str] = {}
+    counts: dict[str, dict[str, int]] = {}
+    problems: list[Problem] = []
+    for dataset in DATASETS:
+        rows = [record.data for record in by_dataset[dataset.name]]
+        if dataset.generated:
+            outputs[dataset.source] = dump_jsonl(rows)
+        split = split_rows(rows)
+        for test_id, train_id in leaked_rows(split):
+            problems.append(Problem(display_path(dataset.source), 0, "metadata.id",
+                                    f"test row {test_id} repeats text of train row {train_id}"))
+        counts[dataset.name] = {name: len(split[name]) for name in SPLITS}
+        for name in SPLITS:
+            outputs[dataset.split_file(name, dataset_dir)] = dump_jsonl(split[name])
+    if problems:
+        raise DataError(problems)
+    return outputs, counts
+
+
+def generate_banking() -> tuple[Path, int]:
+    """Write the generated banking Q&A after validating it; returns (path, rows)."""
+    source = dataset_named("banking_qa").source
+    records = banking_records()
+    problems = validate_records(records)
+    if problems:
+        raise DataError(problems)
+    write_if_changed(source, dump_jsonl([record.data for record in records]))
+    return source, len(records)
+
+
+def build(dataset_dir: Path = DATASETS_DIR, register: bool = True) -> BuildResult:
+    outputs, counts = planned_outputs(dataset_dir)
+    result = BuildResult(counts=counts)
+    for path, content in outputs.items():
+        write_if_changed(path, content)
+        result.written.append(path)
+    if register:
+        result.info_path = register_datasets(dataset_dir, dataset_dir)
+    return result
+
+
+def dataset_entries(dataset_dir: Path = DATASETS_DIR, data_dir: Path = DATASETS_DIR) -> dict[str, dict]:
+    """Our entries for ``dataset_dir``'s dataset_info.json, pointing at split files in ``data_dir``."""
+    return {
+        dataset.entry_name(split): sharegpt_entry(file_name_for(dataset.split_file(split, data_dir), dataset_dir))
+        for dataset in DATASETS
+        for split in SPLITS
+    }
+
+
+def register_datasets(dataset_dir: Path = DATASETS_DIR, data_dir: Path = DATASETS_DIR) -> Path:
+    """Register the split files of ``data_dir`` into ``dataset_dir``/dataset_info.json."""
+    return register_entries(dataset_dir, dataset_entries(dataset_dir, data_dir))

@@ -1,0 +1,10 @@
+"""Where the project's files live, resolved from the repository root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+DATASETS_DIR = REPO_ROOT / "datasets"
+RECIPES_DIR = REPO_ROOT / "recipes"
