@@ -50,8 +50,13 @@ def _capitalised(text: str) -> str:
 
 
 def _fact(figure: Figure) -> dict[str, Any]:
-    return {"bank_id": figure.bank_id, "year": figure.year, "metric": figure.metric, "value": figure.value,
-            "unit": figure.unit}
+    return {
+        "bank_id": figure.bank_id,
+        "year": figure.year,
+        "metric": figure.metric,
+        "value": figure.value,
+        "unit": figure.unit,
+    }
 
 
 def _figure_sentence(figure: Figure, templates: Templates) -> str:
@@ -59,7 +64,8 @@ def _figure_sentence(figure: Figure, templates: Templates) -> str:
     variant = f" ({figure.variant})" if figure.variant else ""
     restated = (
         " Es la cifra reexpresada en un informe posterior, no la publicada originalmente."
-        if figure.reporting == "restated" else ""
+        if figure.reporting == "restated"
+        else ""
     )
     return (
         f"{_capitalised(words['article'])} {words['metric']}{variant} de {figure.bank} en {figure.year} fue de "
@@ -68,8 +74,9 @@ def _figure_sentence(figure: Figure, templates: Templates) -> str:
     )
 
 
-def _row(row_id: str, topic: str, question: str, answer: str, figures: list[Figure],
-         templates: Templates) -> dict[str, Any]:
+def _row(
+    row_id: str, topic: str, question: str, answer: str, figures: list[Figure], templates: Templates
+) -> dict[str, Any]:
     return {
         "messages": [
             {"role": "system", "content": templates.system_prompt},
@@ -90,8 +97,9 @@ def single_fact_rows(figures: list[Figure], templates: Templates) -> list[dict[s
     rows = []
     for figure in figures:
         row_id = f"bank-dato-{figure.bank_id}-{figure.year}-{figure.metric}"
-        question = templates.question("dato_puntual", row_id, bank=figure.bank, year=figure.year,
-                                      **templates.metric_words(figure.metric))
+        question = templates.question(
+            "dato_puntual", row_id, bank=figure.bank, year=figure.year, **templates.metric_words(figure.metric)
+        )
         rows.append(_row(row_id, "dato_puntual", question, _figure_sentence(figure, templates), [figure], templates))
     return rows
 
@@ -100,7 +108,9 @@ def _change_sentence(before: Figure, after: Figure) -> str:
     difference = after.value - before.value
     direction = "un aumento" if difference > 0 else "una disminución" if difference < 0 else "sin cambio"
     if before.unit == "%":
-        decimals = max(len(format_number(before.value).partition(",")[2]), len(format_number(after.value).partition(",")[2]))
+        decimals = max(
+            len(format_number(before.value).partition(",")[2]), len(format_number(after.value).partition(",")[2])
+        )
         amount = f"{format_number(abs(difference), decimals)} puntos porcentuales"
     else:
         relative = abs(difference) / abs(before.value) * 100 if before.value else 0.0
@@ -119,8 +129,9 @@ def change_rows(figures: list[Figure], templates: Templates) -> list[dict[str, A
                 continue  # only consecutive years measured the same way are comparable
             row_id = f"bank-variacion-{bank_id}-{metric}-{before.year}-{after.year}"
             words = templates.metric_words(metric)
-            question = templates.question("variacion_interanual", row_id, bank=after.bank, year_from=before.year,
-                                          year_to=after.year, **words)
+            question = templates.question(
+                "variacion_interanual", row_id, bank=after.bank, year_from=before.year, year_to=after.year, **words
+            )
             variant = f" ({after.variant})" if after.variant else ""
             answer = (
                 f"{_capitalised(words['article'])} {words['metric']}{variant} de {after.bank} pasó de "
@@ -157,9 +168,15 @@ def ranking_rows(figures: list[Figure], templates: Templates) -> list[dict[str, 
             for position, figure in enumerate(ordered, start=1)
         ]
         answer = (
-            f"Clasificación por {words['metric']} en {year}, de mayor a menor, con la definición que publica cada banco "
-            f"(no siempre homogénea):\n" + "\n".join(lines) + "\n\nFuentes:\n"
-            + "\n".join(f"- {figure.bank}: {figure.source_text()}. Definición: {figure.definition.rstrip('.')}." for figure in ordered)
+            f"Clasificación por {words['metric']} en {year}, de mayor a menor, "
+            "con la definición que publica cada banco "
+            f"(no siempre homogénea):\n"
+            + "\n".join(lines)
+            + "\n\nFuentes:\n"
+            + "\n".join(
+                f"- {figure.bank}: {figure.source_text()}. Definición: {figure.definition.rstrip('.')}."
+                for figure in ordered
+            )
         )
         rows.append(_row(row_id, "ranking", question, answer, ordered, templates))
     return rows
@@ -185,23 +202,44 @@ def out_of_coverage_rows(figures: list[Figure], templates: Templates) -> list[di
     available = {(figure.bank_id, figure.year, figure.metric) for figure in figures}
     probes: list[tuple[str, str, int, str]] = []
     for bank in settings["banks"]:
+        if bank in banks.values():
+            continue  # a bank file was added since the probe list was written
         slug = "".join(char for char in bank.lower() if char.isalnum())
         probes += [(slug, bank, year, metric) for year in settings["bank_years"] for metric in settings["bank_metrics"]]
     for bank_id, bank in sorted(banks.items()):
-        probes += [(bank_id, bank, year, metric) for year in settings["other_years"]
-                   for metric in settings["other_year_metrics"]]
-        probes += [(bank_id, bank, year, metric) for year in years for metric in templates.metrics
-                   if (bank_id, year, metric) not in available]
+        probes += [
+            (bank_id, bank, year, metric)
+            for year in settings["other_years"]
+            for metric in settings["other_year_metrics"]
+        ]
+        probes += [
+            (bank_id, bank, year, metric)
+            for year in years
+            for metric in templates.metrics
+            if (bank_id, year, metric) not in available
+        ]
     rows = []
     for slug, bank, year, metric in probes:
         row_id = f"bank-sin-dato-{slug}-{year}-{metric}"
-        question = templates.question("fuera_de_cobertura", row_id, bank=bank, year=year, **templates.metric_words(metric))
-        rows.append(_row(row_id, "fuera_de_cobertura", question, _coverage_answer(bank, year, metric, templates, covered),
-                         [], templates))
+        question = templates.question(
+            "fuera_de_cobertura", row_id, bank=bank, year=year, **templates.metric_words(metric)
+        )
+        rows.append(
+            _row(
+                row_id,
+                "fuera_de_cobertura",
+                question,
+                _coverage_answer(bank, year, metric, templates, covered),
+                [],
+                templates,
+            )
+        )
     return rows
 
 
-def generate_banking_rows(figures: list[Figure] | None = None, templates: Templates | None = None) -> list[dict[str, Any]]:
+def generate_banking_rows(
+    figures: list[Figure] | None = None, templates: Templates | None = None
+) -> list[dict[str, Any]]:
     figures = load_figures() if figures is None else figures
     templates = load_templates() if templates is None else templates
     return (

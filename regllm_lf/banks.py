@@ -91,14 +91,28 @@ def load_figures(processed_dir: Path = PROCESSED_DIR, urls_path: Path = BANKS_UR
             document = documents.get(data["bank_id"], {}).get(source["document_id"])
             if document is None:
                 problems.append(
-                    loaded.problem(("metrics", metric, "source", "document_id"),
-                                   f"{source['document_id']!r} is not a document of {data['bank_id']!r} in {urls_path.name}")
+                    loaded.problem(
+                        ("metrics", metric, "source", "document_id"),
+                        f"{source['document_id']!r} is not a document of {data['bank_id']!r} in {urls_path.name}",
+                    )
                 )
                 continue
             figures.append(
-                Figure(data["bank_id"], data["bank"], data["year"], metric, item["value"], item["unit"],
-                       item["definition"], item["reporting"], item.get("variant"), document, source.get("page"),
-                       source.get("section"), loaded.shown)
+                Figure(
+                    data["bank_id"],
+                    data["bank"],
+                    data["year"],
+                    metric,
+                    item["value"],
+                    item["unit"],
+                    item["definition"],
+                    item["reporting"],
+                    item.get("variant"),
+                    document,
+                    source.get("page"),
+                    source.get("section"),
+                    loaded.shown,
+                )
             )
     if problems:
         raise DataError(problems)

@@ -49,7 +49,9 @@ def source_records() -> dict[str, list[Record]]:
         for record in records:
             metadata = record.data.get("metadata") if isinstance(record.data, dict) else None
             if isinstance(metadata, dict) and metadata.get("dataset") not in (None, dataset.name):
-                problems.append(Problem(record.path, record.line, "metadata.dataset", f"expected {dataset.name!r} in this file"))
+                problems.append(
+                    Problem(record.path, record.line, "metadata.dataset", f"expected {dataset.name!r} in this file")
+                )
         by_dataset[dataset.name] = records
     from regllm_lf.domain import DomainRules  # DuckDB and sqlglot only when building
 
@@ -71,8 +73,14 @@ def planned_outputs(dataset_dir: Path = DATASETS_DIR) -> tuple[dict[Path, str], 
             outputs[dataset.source] = dump_jsonl(rows)
         split = split_rows(rows)
         for test_id, train_id in leaked_rows(split):
-            problems.append(Problem(display_path(dataset.source), 0, "metadata.id",
-                                    f"test row {test_id} repeats text of train row {train_id}"))
+            problems.append(
+                Problem(
+                    display_path(dataset.source),
+                    0,
+                    "metadata.id",
+                    f"test row {test_id} repeats text of train row {train_id}",
+                )
+            )
         counts[dataset.name] = {name: len(split[name]) for name in SPLITS}
         for name in SPLITS:
             outputs[dataset.split_file(name, dataset_dir)] = dump_jsonl(split[name])

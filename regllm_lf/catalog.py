@@ -12,9 +12,9 @@ SPLITS = ("train", "test")
 
 @dataclass(frozen=True)
 class DatasetSource:
-    name: str          # metadata.dataset of its rows
-    source: Path       # the file users edit (or the generator writes)
-    generated: bool    # True when a generator writes ``source`` from other files
+    name: str  # metadata.dataset of its rows
+    source: Path  # the file users edit (or the generator writes)
+    generated: bool  # True when a generator writes ``source`` from other files
 
     def split_file(self, split: str, dataset_dir: Path = DATASETS_DIR) -> Path:
         return dataset_dir / f"regllm_{self.name}_{split}.jsonl"

@@ -76,9 +76,9 @@ def canonical_citations(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class RegulationIndex:
-    units: dict[str, str]                 # document id -> "párrafo" | "art."
-    titles: dict[str, str]                # document id -> title
-    entries: dict[str, dict[str, str]]    # document id -> key -> short title
+    units: dict[str, str]  # document id -> "párrafo" | "art."
+    titles: dict[str, str]  # document id -> title
+    entries: dict[str, dict[str, str]]  # document id -> key -> short title
 
     def resolves(self, citation: Citation) -> bool:
         return citation.key in self.entries.get(citation.document, {})
@@ -102,5 +102,7 @@ def load_index(path: Path = INDEX_PATH) -> RegulationIndex:
     return RegulationIndex(
         units={document["id"]: document["unit"] for document in documents},
         titles={document["id"]: document["title"] for document in documents},
-        entries={document["id"]: {str(key): value for key, value in document["entries"].items()} for document in documents},
+        entries={
+            document["id"]: {str(key): value for key, value in document["entries"].items()} for document in documents
+        },
     )

@@ -108,30 +108,51 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    build_command = add("build", command_build,
-                        "Generate the banking Q&A, validate everything, write the train/test splits into the "
-                        "dataset dir, register them in dataset_info.json and write data/exports/.")
-    build_command.add_argument("--dataset-dir", type=Path, default=DATASETS_DIR,
-                               help="LLaMA-Factory dataset_dir to write and register into (default: %(default)s)")
+    build_command = add(
+        "build",
+        command_build,
+        "Generate the banking Q&A, validate everything, write the train/test splits into the "
+        "dataset dir, register them in dataset_info.json and write data/exports/.",
+    )
+    build_command.add_argument(
+        "--dataset-dir",
+        type=Path,
+        default=DATASETS_DIR,
+        help="LLaMA-Factory dataset_dir to write and register into (default: %(default)s)",
+    )
     build_command.add_argument("--no-export", action="store_true", help="skip writing data/exports/")
 
-    validate = add("validate", command_validate,
-                   "Check JSON/JSONL rows: syntax, schema, LLaMA-Factory role order, ids unique across files, "
-                   "citations, findings and SQL. Prints every problem as file:line: field: message; exit 1 if any.")
+    validate = add(
+        "validate",
+        command_validate,
+        "Check JSON/JSONL rows: syntax, schema, LLaMA-Factory role order, ids unique across files, "
+        "citations, findings and SQL. Prints every problem as file:line: field: message; exit 1 if any.",
+    )
     validate.add_argument("paths", nargs="*", type=Path, help="files to check (default: the three source datasets)")
-    validate.add_argument("--no-domain", action="store_true",
-                          help="only syntax, schema, role order and ids (skip citations, findings and SQL runs)")
+    validate.add_argument(
+        "--no-domain",
+        action="store_true",
+        help="only syntax, schema, role order and ids (skip citations, findings and SQL runs)",
+    )
 
     stats = add("stats", command_stats, "Rows, turns, characters and token lengths per dataset and topic.")
     stats.add_argument("paths", nargs="*", type=Path, help="files (default: the three source datasets)")
     stats.add_argument("--tokenizer", type=Path, help="local Hugging Face tokenizer directory for exact token counts")
-    stats.add_argument("--cutoff-len", type=int, default=2048, help="count rows longer than this (default: %(default)s)")
+    stats.add_argument(
+        "--cutoff-len", type=int, default=2048, help="count rows longer than this (default: %(default)s)"
+    )
 
-    register = add("register", command_register,
-                   "Write or merge our regllm_* entries into DIR/dataset_info.json; other entries stay byte-for-byte.")
-    register.add_argument("--dataset-dir", type=Path, default=DATASETS_DIR,
-                          help="directory holding dataset_info.json, e.g. a LLaMA-Factory checkout's data/ "
-                               "(default: %(default)s)")
+    register = add(
+        "register",
+        command_register,
+        "Write or merge our regllm_* entries into DIR/dataset_info.json; other entries stay byte-for-byte.",
+    )
+    register.add_argument(
+        "--dataset-dir",
+        type=Path,
+        default=DATASETS_DIR,
+        help="directory holding dataset_info.json, e.g. a LLaMA-Factory checkout's data/ (default: %(default)s)",
+    )
 
     generate = add("generate", command_generate, "Generate a dataset from its sources.")
     generate.add_argument("what", choices=["banking"], help="banking: data/finetuning/banking_qa_dataset.jsonl")
@@ -139,8 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = add("export", command_export, "Write data/exports/ (combined JSON and Excel-friendly CSVs).")
     export.add_argument("--out-dir", type=Path, default=None, help="output directory (default: data/exports)")
 
-    import_command = add("import-csv", command_import_csv,
-                         "Write edits made in an exported CSV back into the source dataset, by id (validated first).")
+    import_command = add(
+        "import-csv",
+        command_import_csv,
+        "Write edits made in an exported CSV back into the source dataset, by id (validated first).",
+    )
     import_command.add_argument("csv_file", type=Path, help="a CSV from data/exports/, edited in LibreOffice or Excel")
     import_command.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     return parser

@@ -118,7 +118,7 @@ def import_qa_csv(path: Path, dataset: str, dry_run: bool) -> ImportReport:
         else:
             report.unchanged += 1
     if report.changed:
-        check = [Record(display_path(source), record.line, row) for record, row in zip(records, updated)]
+        check = [Record(display_path(source), record.line, row) for record, row in zip(records, updated, strict=True)]
         problems = validate_records(check, DomainRules())
         if problems:
             raise DataError(problems)
@@ -193,9 +193,17 @@ def import_csv(path: Path, dry_run: bool = False) -> ImportReport:
     if path.name in QA_EXPORTS:
         dataset = QA_EXPORTS[path.name][0]
         if dataset == "banking_qa":
-            raise DataError([Problem(display_path(path), 1, "file",
-                                     "banking Q&A is generated from data/processed/: edit spanish_banks_financials.csv "
-                                     "(or the bank JSON files) and run `regllm-lf build`")])
+            raise DataError(
+                [
+                    Problem(
+                        display_path(path),
+                        1,
+                        "file",
+                        "banking Q&A is generated from data/processed/: edit spanish_banks_financials.csv "
+                        "(or the bank JSON files) and run `regllm-lf build`",
+                    )
+                ]
+            )
         return import_qa_csv(path, dataset, dry_run)
     known = ", ".join([FINANCIALS_CSV, *QA_EXPORTS])
     raise DataError([Problem(display_path(path), 1, "file", f"unknown export; expected one of: {known}")])

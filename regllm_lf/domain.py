@@ -54,14 +54,23 @@ class DomainRules:
         if self.index is None:
             return []
         problems = [
-            Problem(record.path, record.line, "messages.content", f"citation {bracket} does not resolve in the regulation index")
+            Problem(
+                record.path,
+                record.line,
+                "messages.content",
+                f"citation {bracket} does not resolve in the regulation index",
+            )
             for bracket in self.index.unresolved(answer)
         ]
         declared = record.data["metadata"].get("citations")
         if declared is not None and declared != cited:
             problems.append(
-                Problem(record.path, record.line, "metadata.citations",
-                        f"must list the answer's citations in order of appearance: {cited}")
+                Problem(
+                    record.path,
+                    record.line,
+                    "metadata.citations",
+                    f"must list the answer's citations in order of appearance: {cited}",
+                )
             )
         return problems
 
@@ -72,23 +81,35 @@ class DomainRules:
             for finding_id in metadata["findings"]:
                 finding = self.findings.get(finding_id)
                 if finding is None:
-                    problems.append(Problem(record.path, record.line, "metadata.findings", f"unknown finding id {finding_id!r}"))
+                    problems.append(
+                        Problem(record.path, record.line, "metadata.findings", f"unknown finding id {finding_id!r}")
+                    )
                 elif not finding.raised_in(answer):
                     problems.append(
-                        Problem(record.path, record.line, "metadata.findings",
-                                f"{finding_id}: the review contains none of the finding's cues {list(finding.cues)}")
+                        Problem(
+                            record.path,
+                            record.line,
+                            "metadata.findings",
+                            f"{finding_id}: the review contains none of the finding's cues {list(finding.cues)}",
+                        )
                     )
         if metadata["compliant"] and metadata["findings"]:
-            problems.append(Problem(record.path, record.line, "metadata.compliant", "a compliant review lists no findings"))
+            problems.append(
+                Problem(record.path, record.line, "metadata.compliant", "a compliant review lists no findings")
+            )
         user_sql = [block for m in record.data["messages"] if m["role"] == "user" for block in sql_blocks(m["content"])]
         corrected_sql = sql_blocks(answer)
         if not user_sql:
             problems.append(Problem(record.path, record.line, "messages.content", "the request holds no ```sql block"))
         if not metadata["compliant"] and not corrected_sql:
-            problems.append(Problem(record.path, record.line, "messages.content", "a non-compliant review needs corrected SQL"))
+            problems.append(
+                Problem(record.path, record.line, "messages.content", "a non-compliant review needs corrected SQL")
+            )
         for label, blocks in (("reviewed SQL", user_sql), ("corrected SQL", corrected_sql)):
             for number, sql in enumerate(blocks, start=1):
                 reason = self.sql.problem(sql)
                 if reason:
-                    problems.append(Problem(record.path, record.line, "messages.content", f"{label} block {number}: {reason}"))
+                    problems.append(
+                        Problem(record.path, record.line, "messages.content", f"{label} block {number}: {reason}")
+                    )
         return problems

@@ -35,8 +35,22 @@ QA_EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 MESSAGE_COLUMNS = ("system", "user", "assistant")
 FINANCIALS_CSV = "spanish_banks_financials.csv"
-FINANCIALS_COLUMNS = ("bank_id", "bank", "year", "metric", "value", "unit", "variant", "reporting", "definition",
-                      "document_id", "document_title", "page", "section", "url")
+FINANCIALS_COLUMNS = (
+    "bank_id",
+    "bank",
+    "year",
+    "metric",
+    "value",
+    "unit",
+    "variant",
+    "reporting",
+    "definition",
+    "document_id",
+    "document_title",
+    "page",
+    "section",
+    "url",
+)
 
 
 def cell(value: Any) -> str:
@@ -75,9 +89,22 @@ def qa_csv(name: str, metadata_columns: tuple[str, ...]) -> str:
 
 def financials_csv() -> str:
     rows = [
-        [figure.bank_id, figure.bank, str(figure.year), figure.metric, repr(float(figure.value)).removesuffix(".0"),
-         figure.unit, cell(figure.variant), figure.reporting, figure.definition, figure.document.id,
-         figure.document.title, cell(figure.page), cell(figure.section), cell(figure.document.url)]
+        [
+            figure.bank_id,
+            figure.bank,
+            str(figure.year),
+            figure.metric,
+            repr(float(figure.value)).removesuffix(".0"),
+            figure.unit,
+            cell(figure.variant),
+            figure.reporting,
+            figure.definition,
+            figure.document.id,
+            figure.document.title,
+            cell(figure.page),
+            cell(figure.section),
+            cell(figure.document.url),
+        ]
         for figure in load_figures()
     ]
     return csv_text(FINANCIALS_COLUMNS, rows)

@@ -40,12 +40,19 @@ def load_findings(path: Path = FINDINGS_PATH, index=None) -> dict[str, Finding]:
             for number, reference in enumerate(item["references"]):
                 if not index.is_canonical(reference):
                     problems.append(
-                        loaded.problem(("findings", position, "references", number),
-                                       f"{reference} does not resolve in the regulation index")
+                        loaded.problem(
+                            ("findings", position, "references", number),
+                            f"{reference} does not resolve in the regulation index",
+                        )
                     )
         findings[item["id"]] = Finding(
-            item["id"], item["title"], item["severity"], item["topic"], tuple(item["references"]),
-            item["description"], tuple(item["cues"]),
+            item["id"],
+            item["title"],
+            item["severity"],
+            item["topic"],
+            tuple(item["references"]),
+            item["description"],
+            tuple(item["cues"]),
         )
     if problems:
         raise DataError(problems)

@@ -49,7 +49,9 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        problems.append(Problem(shown, line, "encoding", f"invalid UTF-8 byte 0x{raw[error.start]:02x} at byte {error.start}"))
+        problems.append(
+            Problem(shown, line, "encoding", f"invalid UTF-8 byte 0x{raw[error.start]:02x} at byte {error.start}")
+        )
         return None
     if text.startswith(BOM):
         text = text[1:]

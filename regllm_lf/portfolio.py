@@ -113,17 +113,35 @@ class _PortfolioBuilder:
             for offset, year in enumerate(range(2024, 2027)):
                 fade = 1 - 0.25 * offset
                 self.tables["escenarios_macro"].append(
-                    (scenario, year, weight, round(gdp * fade, 4), round(unemployment, 4), rate, round(housing * fade, 4))
+                    (
+                        scenario,
+                        year,
+                        weight,
+                        round(gdp * fade, 4),
+                        round(unemployment, 4),
+                        rate,
+                        round(housing * fade, 4),
+                    )
                 )
                 for segment in SEGMENTS:
                     bump = 1.1 if segment == "pyme" else 1.0
                     self.tables["sensibilidades_macro"].append(
-                        (segment, scenario, year, round(1 + (pd_mult - 1) * fade * bump, 4), round(1 + (lgd_mult - 1) * fade, 4))
+                        (
+                            segment,
+                            scenario,
+                            year,
+                            round(1 + (pd_mult - 1) * fade * bump, 4),
+                            round(1 + (lgd_mult - 1) * fade, 4),
+                        )
                     )
 
     def _client(self, client_id: int, segment: str) -> None:
         rng = self.rng
-        sales = None if segment == "minorista" else round(rng.uniform(1, 45) if segment == "pyme" else rng.uniform(50, 900), 2)
+        sales = (
+            None
+            if segment == "minorista"
+            else round(rng.uniform(1, 45) if segment == "pyme" else rng.uniform(50, 900), 2)
+        )
         since = dt.date(rng.randint(2000, 2015), rng.randint(1, 12), rng.randint(1, 28))
         self.tables["clientes"].append(
             (client_id, segment, rng.choice(SECTORS[segment]), rng.choice(PROVINCES), since, sales)
@@ -133,7 +151,9 @@ class _PortfolioBuilder:
         rng = self.rng
         product = rng.choice(PRODUCTS[segment])
         start = dt.date(rng.randint(2012, 2022), rng.randint(1, 12), rng.randint(1, 28))
-        term = {"hipoteca": rng.randint(15, 30), "tarjeta": 3, "linea_credito": rng.randint(1, 3)}.get(product, rng.randint(3, 8))
+        term = {"hipoteca": rng.randint(15, 30), "tarjeta": 3, "linea_credito": rng.randint(1, 3)}.get(
+            product, rng.randint(3, 8)
+        )
         maturity = _add_years(start, term)
         amount = {
             "hipoteca": rng.uniform(60_000, 350_000),
@@ -149,13 +169,26 @@ class _PortfolioBuilder:
         rating = rng.choices(range(1, 11), weights=(2, 4, 7, 10, 12, 12, 9, 6, 3, 1))[0]
         rate = round(0.01 + 0.004 * rating + rng.uniform(0, 0.02), 4)
         self.tables["operaciones"].append(
-            (operation_id, client_id, product, start, maturity, amount, amount, rate, collateral_type, collateral,
-             rating, MASTER_SCALE_PD[rating - 1])
+            (
+                operation_id,
+                client_id,
+                product,
+                start,
+                maturity,
+                amount,
+                amount,
+                rate,
+                collateral_type,
+                collateral,
+                rating,
+                MASTER_SCALE_PD[rating - 1],
+            )
         )
         self._history(operation_id, client_id, segment, product, start, maturity, amount, revolving, rating, collateral)
 
-    def _history(self, operation_id, client_id, segment, product, start, maturity, amount, revolving, rating,
-                 collateral) -> None:  # noqa: ANN001 - internal, positional by design
+    def _history(
+        self, operation_id, client_id, segment, product, start, maturity, amount, revolving, rating, collateral
+    ) -> None:  # noqa: ANN001 - internal, positional by design
         rng = self.rng
         limit = amount
         drawn_share = rng.uniform(0.2, 0.7) if revolving else 1.0
@@ -186,8 +219,9 @@ class _PortfolioBuilder:
                 drawn = round(limit * drawn_share, 2)
             in_default = default_id is not None or days_past_due >= 90
             if in_default and default_id is None:
-                default_id = self._default(operation_id, client_id, snapshot, days_past_due, drawn, history,
-                                           collateral, product)
+                default_id = self._default(
+                    operation_id, client_id, snapshot, days_past_due, drawn, history, collateral, product
+                )
                 rating = 10
             if default_id is not None:
                 days_past_due = max(days_past_due, 90)
@@ -203,9 +237,30 @@ class _PortfolioBuilder:
             exposure = drawn + ccf * (limit - drawn)
             provision = round(exposure * lgd * (pd_12m if stage == 1 else pd_life), 2)
             self.tables["cartera"].append(
-                (snapshot, operation_id, client_id, segment, product, drawn, limit, round(limit - drawn, 2), overdue,
-                 days_past_due, rating, pd_12m, pd_life, lgd, ccf, round(min(max(residual, 1.0), 5.0), 4), stage,
-                 refinanced, watchlist, in_default, round(collateral, 2), provision)
+                (
+                    snapshot,
+                    operation_id,
+                    client_id,
+                    segment,
+                    product,
+                    drawn,
+                    limit,
+                    round(limit - drawn, 2),
+                    overdue,
+                    days_past_due,
+                    rating,
+                    pd_12m,
+                    pd_life,
+                    lgd,
+                    ccf,
+                    round(min(max(residual, 1.0), 5.0), 4),
+                    stage,
+                    refinanced,
+                    watchlist,
+                    in_default,
+                    round(collateral, 2),
+                    provision,
+                )
             )
             history.append((snapshot, drawn, limit))
             if default_id is not None:
@@ -215,8 +270,7 @@ class _PortfolioBuilder:
                 if outcome == "curado":
                     default_id, days_past_due, rating = None, 0, 7
 
-    def _default(self, operation_id, client_id, snapshot, days_past_due, drawn, history, collateral,
-                 product) -> int:  # noqa: ANN001
+    def _default(self, operation_id, client_id, snapshot, days_past_due, drawn, history, collateral, product) -> int:  # noqa: ANN001
         rng = self.rng
         default_id = len(self.tables["defaults"]) + 1
         year_before = snapshot.replace(year=snapshot.year - 1)
@@ -224,19 +278,43 @@ class _PortfolioBuilder:
         drawn_before, limit_before = (earlier[-1][1], earlier[-1][2]) if earlier else (None, None)
         reason = rng.choices(("impago_90", "improbable_pago", "reestructuracion_forzosa"), weights=(7, 2, 1))[0]
         self.tables["defaults"].append(
-            [default_id, operation_id, client_id, snapshot, None, reason, days_past_due, round(drawn * 0.1, 2), drawn,
-             drawn_before, limit_before, "abierto", False]
+            [
+                default_id,
+                operation_id,
+                client_id,
+                snapshot,
+                None,
+                reason,
+                days_past_due,
+                round(drawn * 0.1, 2),
+                drawn,
+                drawn_before,
+                limit_before,
+                "abierto",
+                False,
+            ]
         )
         recovered_share = rng.uniform(0.5, 0.95) if collateral else rng.uniform(0.05, 0.6)
         for step in range(rng.randint(1, 4)):
             when = snapshot + dt.timedelta(days=90 * (step + 1) + rng.randint(0, 60))
             if when > dt.date(LAST_SNAPSHOT_YEAR, 12, 31):
                 break
-            kind = "ejecucion_garantia" if collateral and step == 0 else rng.choice(("efectivo", "efectivo", "venta_cartera"))
+            kind = (
+                "ejecucion_garantia"
+                if collateral and step == 0
+                else rng.choice(("efectivo", "efectivo", "venta_cartera"))
+            )
             self.tables["recuperaciones"].append(
-                (len(self.tables["recuperaciones"]) + 1, default_id, operation_id, when, kind,
-                 round(drawn * recovered_share / 3, 2), round(drawn * rng.uniform(0.005, 0.03), 2),
-                 round(drawn * rng.uniform(0.002, 0.01), 2))
+                (
+                    len(self.tables["recuperaciones"]) + 1,
+                    default_id,
+                    operation_id,
+                    when,
+                    kind,
+                    round(drawn * recovered_share / 3, 2),
+                    round(drawn * rng.uniform(0.005, 0.03), 2),
+                    round(drawn * rng.uniform(0.002, 0.01), 2),
+                )
             )
         return default_id
 

@@ -99,7 +99,9 @@ def _render_value(value: Any, indent: str = "  ") -> str:
 def merge_entries(text: str | None, entries: dict[str, dict[str, Any]]) -> str:
     """The new file text: ``entries`` upserted, everything else unchanged byte for byte."""
     if text is None or not text.strip():
-        body = ",\n".join(f"  {json.dumps(key, ensure_ascii=False)}: {_render_value(value)}" for key, value in entries.items())
+        body = ",\n".join(
+            f"  {json.dumps(key, ensure_ascii=False)}: {_render_value(value)}" for key, value in entries.items()
+        )
         return "{\n" + body + "\n}\n"
     members, closing = _top_level_members(text)
     last_span = {member.key: member for member in members}
@@ -138,7 +140,8 @@ def _parse_existing(path: Path, raw: bytes) -> str:
         parsed = json.loads(text)
     except json.JSONDecodeError as error:
         raise RegistryError(
-            f"{path}:{error.lineno}: json: {error.msg} (column {error.colno}); fix it first, the file was left untouched"
+            f"{path}:{error.lineno}: json: {error.msg} (column {error.colno}); "
+            "fix it first, the file was left untouched"
         ) from error
     if not isinstance(parsed, dict):
         raise RegistryError(f"{path}:1: json: expected an object of dataset entries; the file was left untouched")
@@ -177,4 +180,3 @@ def register_entries(dataset_dir: Path, entries: dict[str, dict[str, Any]]) -> P
 def read_entries(dataset_dir: Path) -> dict[str, Any]:
     path = dataset_dir / INFO_FILE
     return json.loads(_parse_existing(path, path.read_bytes())) if path.exists() else {}
-

@@ -47,7 +47,9 @@ def _role_order_problems(record: Record, messages: list) -> list[Problem]:
             )
     if conversation and len(conversation) % 2 != 0:
         problems.append(
-            Problem(record.path, record.line, "messages", "the last message must be the assistant's (user/assistant pairs)")
+            Problem(
+                record.path, record.line, "messages", "the last message must be the assistant's (user/assistant pairs)"
+            )
         )
     if not conversation:
         problems.append(Problem(record.path, record.line, "messages", "no user/assistant turn"))
@@ -62,19 +64,32 @@ def _content_problems(record: Record, messages: list) -> list[Problem]:
             match = _CONTROL_CHARACTERS.search(content)
             if match:
                 problems.append(
-                    Problem(record.path, record.line, f"messages[{index}].content",
-                            f"control character U+{ord(match.group()):04X} at position {match.start()}")
+                    Problem(
+                        record.path,
+                        record.line,
+                        f"messages[{index}].content",
+                        f"control character U+{ord(match.group()):04X} at position {match.start()}",
+                    )
                 )
             try:
                 content.encode("utf-8")
             except UnicodeEncodeError as error:
                 problems.append(
-                    Problem(record.path, record.line, f"messages[{index}].content",
-                            f"lone surrogate at position {error.start} (not valid UTF-8)")
+                    Problem(
+                        record.path,
+                        record.line,
+                        f"messages[{index}].content",
+                        f"lone surrogate at position {error.start} (not valid UTF-8)",
+                    )
                 )
             if "\ufffd" in content:
                 problems.append(
-                    Problem(record.path, record.line, f"messages[{index}].content", "replacement character U+FFFD (broken encoding)")
+                    Problem(
+                        record.path,
+                        record.line,
+                        f"messages[{index}].content",
+                        "replacement character U+FFFD (broken encoding)",
+                    )
                 )
     return problems
 
@@ -97,7 +112,12 @@ def duplicate_id_problems(records: list[Record]) -> list[Problem]:
         if identifier in first_seen:
             first = first_seen[identifier]
             problems.append(
-                Problem(record.path, record.line, "metadata.id", f"duplicate id {identifier!r} (first at {first.path}:{first.line})")
+                Problem(
+                    record.path,
+                    record.line,
+                    "metadata.id",
+                    f"duplicate id {identifier!r} (first at {first.path}:{first.line})",
+                )
             )
         else:
             first_seen[identifier] = record

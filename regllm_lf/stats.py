@@ -64,8 +64,9 @@ def percentile(values: list[int], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def compute_stats(rows: list[dict[str, Any]], counter: TokenCounter = estimated_tokens,
-                  cutoff_len: int = 2048) -> list[GroupStats]:
+def compute_stats(
+    rows: list[dict[str, Any]], counter: TokenCounter = estimated_tokens, cutoff_len: int = 2048
+) -> list[GroupStats]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         metadata = row.get("metadata", {})
@@ -76,10 +77,15 @@ def compute_stats(rows: list[dict[str, Any]], counter: TokenCounter = estimated_
         tokens = [counter(row["messages"]) for row in members]
         result.append(
             GroupStats(
-                dataset, topic, len(members),
+                dataset,
+                topic,
+                len(members),
                 sum(sum(1 for m in row["messages"] if m["role"] != "system") for row in members),
                 sum(len(m["content"]) for row in members for m in row["messages"]),
-                min(tokens), statistics.median(tokens), round(percentile(tokens, 0.95), 1), max(tokens),
+                min(tokens),
+                statistics.median(tokens),
+                round(percentile(tokens, 0.95), 1),
+                max(tokens),
                 sum(1 for count in tokens if count > cutoff_len),
             )
         )
@@ -87,16 +93,41 @@ def compute_stats(rows: list[dict[str, Any]], counter: TokenCounter = estimated_
 
 
 def format_table(stats: list[GroupStats], exact: bool, cutoff_len: int) -> str:
-    header = ("dataset", "topic", "rows", "turns", "chars", "tok_min", "tok_median", "tok_p95", "tok_max", f">{cutoff_len}")
+    header = (
+        "dataset",
+        "topic",
+        "rows",
+        "turns",
+        "chars",
+        "tok_min",
+        "tok_median",
+        "tok_p95",
+        "tok_max",
+        f">{cutoff_len}",
+    )
     lines = [header] + [
-        (s.dataset, s.topic, str(s.rows), str(s.turns), str(s.characters), str(s.token_min), f"{s.token_median:g}",
-         f"{s.token_p95:g}", str(s.token_max), str(s.over_cutoff))
+        (
+            s.dataset,
+            s.topic,
+            str(s.rows),
+            str(s.turns),
+            str(s.characters),
+            str(s.token_min),
+            f"{s.token_median:g}",
+            f"{s.token_p95:g}",
+            str(s.token_max),
+            str(s.over_cutoff),
+        )
         for s in stats
     ]
     widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
-    text = "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) for line in lines)
-    note = "tokens: exact (tokenizer)" if exact else (
-        f"tokens: ESTIMATE = ceil(chars / {CHARS_PER_TOKEN_ESTIMATE}) + {TOKENS_PER_MESSAGE_ESTIMATE} per message; "
-        "pass --tokenizer DIR for exact counts"
+    text = "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in lines)
+    note = (
+        "tokens: exact (tokenizer)"
+        if exact
+        else (
+            f"tokens: ESTIMATE = ceil(chars / {CHARS_PER_TOKEN_ESTIMATE}) + {TOKENS_PER_MESSAGE_ESTIMATE} per message; "
+            "pass --tokenizer DIR for exact counts"
+        )
     )
     return f"{text}\n{note}"

@@ -51,10 +51,7 @@ def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | Non
         return None
     shown = display_path(path)
     try:
-        if path.suffix == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except json.JSONDecodeError as error:
         problems.append(Problem(shown, error.lineno, "json", error.msg))

@@ -1,0 +1,128 @@
+"""Export → edit in a spreadsheet → ``import-csv``: edits land by id, nothing is lost or duplicated."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from regllm_lf import csv_import
+from regllm_lf.cli import main
+from regllm_lf.export import export_all
+from regllm_lf.paths import DATA_DIR
+from regllm_lf.problems import DataError
+
+
+def _redirect(monkeypatch: pytest.MonkeyPatch, data: Path) -> None:
+    import regllm_lf.catalog as catalog
+
+    replaced = tuple(type(d)(d.name, data / d.source.relative_to(DATA_DIR), d.generated) for d in catalog.DATASETS)
+    monkeypatch.setattr(catalog, "DATASETS", replaced)
+    import regllm_lf.banks as banks
+
+    monkeypatch.setattr(banks, "PROCESSED_DIR", data / "processed")
+    monkeypatch.setattr(banks, "BANKS_URLS_PATH", data / "banks_urls.json")
+
+
+def _rewrite(path: Path, delimiter: str, bom: bool, edit=None) -> Path:  # noqa: ANN001
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if edit:
+        edit(rows)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    _redirect(monkeypatch, data)
+    out = tmp_path / "exports"
+    export_all(out)
+    return data, out
+
+
+def _snapshot(data: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(data)): p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "name", ["sql_methodology_comparison.csv", "regulation_qa.csv", "spanish_banks_financials.csv"]
+)
+@pytest.mark.parametrize(("delimiter", "bom"), [(",", True), (";", False), ("\t", True)])
+def test_import_without_edits_changes_nothing(
+    exported: tuple[Path, Path], name: str, delimiter: str, bom: bool
+) -> None:
+    data, out = exported
+    before = _snapshot(data)
+    report = csv_import.import_csv(_rewrite(out / name, delimiter, bom))
+    assert report.changed == [] and report.unplaced == [] and not report.written
+    assert _snapshot(data) == before
+
+
+def test_edit_lands_in_source_by_id(exported: tuple[Path, Path]) -> None:
+    data, out = exported
+
+    def edit(rows: list[list[str]]) -> None:
+        column = rows[0].index("user")
+        rows[2][column] = rows[2][column] + " (editado en LibreOffice)"
+
+    path = _rewrite(out / "regulation_qa.csv", ";", False, edit)
+    report = csv_import.import_csv(path)
+    assert len(report.changed) == 1 and report.written
+    source = data / "processed" / "train_data.json"
+    assert source.read_text(encoding="utf-8").count("(editado en LibreOffice)") == 1
+
+
+def test_unplaceable_rows_are_reported_not_added(
+    exported: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, out = exported
+    before = _snapshot(data)
+
+    def edit(rows: list[list[str]]) -> None:
+        rows.append(["sql-no-existe-999"] + rows[1][1:])
+        rows.append(list(rows[1]))  # the same id twice
+
+    path = _rewrite(out / "sql_methodology_comparison.csv", ",", True, edit)
+    assert main(["import-csv", str(path)]) == 1
+    output = capsys.readouterr().out
+    assert "NOT PLACED" in output and "unknown id 'sql-no-existe-999'" in output and "id repeated in the CSV" in output
+    assert _snapshot(data) == before
+
+
+def test_invalid_edit_is_rejected_and_nothing_written(exported: tuple[Path, Path]) -> None:
+    data, out = exported
+    before = _snapshot(data)
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("assistant")] = "Respuesta con cita inventada [EBA/GL/2017/16, párrafo 9999]."
+
+    with pytest.raises(DataError, match="párrafo 9999"):
+        csv_import.import_csv(_rewrite(out / "regulation_qa.csv", ",", True, edit))
+    assert _snapshot(data) == before
+
+
+def test_figure_edit_with_decimal_comma(exported: tuple[Path, Path]) -> None:
+    data, out = exported
+
+    def edit(rows: list[list[str]]) -> None:
+        header = rows[0]
+        row = next(r for r in rows[1:] if r[header.index("unit")] == "%")
+        row[header.index("value")] = "99,9"
+
+    report = csv_import.import_csv(_rewrite(out / "spanish_banks_financials.csv", ";", False, edit))
+    assert len(report.changed) == 1 and report.written
+    assert any('"value": 99.9' in p.read_text(encoding="utf-8") for p in (data / "processed").glob("*/*.json"))
+
+
+def test_generated_banking_csv_is_refused(exported: tuple[Path, Path]) -> None:
+    _, out = exported
+    with pytest.raises(DataError, match="generated from data/processed"):
+        csv_import.import_csv(out / "banking_qa.csv")

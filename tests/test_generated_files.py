@@ -1,0 +1,48 @@
+"""Committed generated files (datasets/, the banking Q&A, data/exports/) rebuild byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from regllm_lf.build import dataset_entries, planned_outputs
+from regllm_lf.catalog import DATASETS
+from regllm_lf.export import EXPORTS_DIR, export_all
+from regllm_lf.paths import DATASETS_DIR, REPO_ROOT
+from regllm_lf.registry import merge_entries
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT))
+
+
+def test_banking_and_split_files_have_no_drift() -> None:
+    outputs, counts = planned_outputs()
+    drifted = [_relative(path) for path, content in outputs.items() if path.read_bytes() != content.encode("utf-8")]
+    assert drifted == [], f"run `regllm-lf build` and commit: {drifted}"
+    assert set(counts) == {dataset.name for dataset in DATASETS}
+
+
+def test_dataset_info_holds_exactly_our_entries() -> None:
+    expected = merge_entries(None, dataset_entries())
+    assert (DATASETS_DIR / "dataset_info.json").read_text(encoding="utf-8") == expected
+
+
+def test_exports_have_no_drift(tmp_path: Path) -> None:
+    for path in export_all(tmp_path):
+        committed = EXPORTS_DIR / path.name
+        assert committed.read_bytes() == path.read_bytes(), f"run `regllm-lf export` and commit {path.name}"
+
+
+def test_csv_exports_open_with_accents_in_spreadsheets() -> None:
+    for path in EXPORTS_DIR.glob("*.csv"):
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), path.name
+        assert "á".encode() in raw or "é".encode() in raw or "ó".encode() in raw
+
+
+def test_dataset_dir_is_not_a_python_package() -> None:
+    # datasets/__init__.py would shadow the `datasets` library that LLaMA-Factory imports.
+    assert not (DATASETS_DIR / "__init__.py").exists()
+    import datasets
+
+    assert hasattr(datasets, "load_dataset")
