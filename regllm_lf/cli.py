@@ -96,6 +96,22 @@ def command_import_csv(arguments: argparse.Namespace) -> int:
     return 0 if not report.unplaced else 1
 
 
+def command_quickstart(arguments: argparse.Namespace) -> int:
+    """The README's main job: build → validate → register → stats."""
+    steps = [
+        ["build", "--dataset-dir", str(arguments.dataset_dir)],
+        ["validate"],
+        ["register", "--dataset-dir", str(arguments.dataset_dir)],
+        ["stats"],
+    ]
+    for step in steps:
+        print(f"\n==> regllm-lf {' '.join(step)}", flush=True)
+        code = main(step)
+        if code:
+            return code
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regllm-lf",
@@ -107,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(handler=handler)
         return command
+
+    quickstart = add("quickstart", command_quickstart, "The main job: build, validate, register and print statistics.")
+    quickstart.add_argument(
+        "--dataset-dir", type=Path, default=DATASETS_DIR, help="LLaMA-Factory dataset_dir (default: %(default)s)"
+    )
 
     build_command = add(
         "build",
