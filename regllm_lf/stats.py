@@ -1,5 +1,6 @@
 """``regllm-lf stats``: rows, turns, characters and token lengths per dataset and topic.
 
+``--tokenizer qwen`` counts exactly with Qwen's BPE (the vocabulary of Qwen2.5 and Qwen1.5).
 Without ``--tokenizer`` token counts are an ESTIMATE: ceil(characters / 3.5) plus 4 tokens per message
 for the chat-template markers (3.5 characters per token is a common rule of thumb for BPE tokenizers on
 Spanish text). With a local Hugging Face tokenizer directory the counts are exact: the tokenizer's own
@@ -27,8 +28,41 @@ def estimated_tokens(messages: list[dict[str, str]]) -> int:
     return math.ceil(characters / CHARS_PER_TOKEN_ESTIMATE) + TOKENS_PER_MESSAGE_ESTIMATE * len(messages)
 
 
-def tokenizer_counter(path: Path) -> TokenCounter:
+# Qwen's pre-tokenizer pattern (the same for Qwen, Qwen1.5 and Qwen2.5), with their BPE ranks below.
+QWEN_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+QWEN_SPECIAL = {"<|endoftext|>": 151643, "<|im_start|>": 151644, "<|im_end|>": 151645}
+
+
+def qwen_counter() -> TokenCounter:
+    """Exact Qwen token counts of the chatml rendering, from the BPE ranks the dashscope package ships."""
+    from importlib import resources
+
+    import tiktoken
+    from tiktoken.load import load_tiktoken_bpe
+
+    try:
+        ranks_path = resources.files("dashscope").joinpath("resources", "qwen.tiktoken")
+    except ModuleNotFoundError as error:
+        raise SystemExit("--tokenizer qwen needs the dashscope package: pip install -e '.[measure]'") from error
+    encoding = tiktoken.Encoding(
+        "qwen", pat_str=QWEN_PATTERN, mergeable_ranks=load_tiktoken_bpe(str(ranks_path)), special_tokens=QWEN_SPECIAL
+    )
+
+    def count(messages: list[dict[str, str]]) -> int:
+        text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+        return len(encoding.encode(text, allowed_special="all"))
+
+    return count
+
+
+def tokenizer_counter(name: str) -> TokenCounter:
+    if name == "qwen":
+        return qwen_counter()
     from transformers import AutoTokenizer  # heavy import, only when asked for
+
+    path = Path(name)
 
     tokenizer = AutoTokenizer.from_pretrained(str(path))
 
