@@ -96,8 +96,8 @@ def train_recipe(model: ModelSpec, qlora: bool = False, quick: bool = False, dee
         "",
         "### output",
         f"output_dir: {adapter}",
-        "logging_steps: 5",
-        "save_steps: 100",
+        "logging_steps: 2",
+        "save_steps: 50",
         "plot_loss: true",
         "overwrite_output_dir: true",
         "save_only_model: false",
@@ -105,7 +105,7 @@ def train_recipe(model: ModelSpec, qlora: bool = False, quick: bool = False, dee
         "",
         "### train",
         "per_device_train_batch_size: 1",
-        "gradient_accumulation_steps: 8",
+        "gradient_accumulation_steps: 2  # ~300 packed rows: keep enough optimizer steps per epoch",
         f"learning_rate: {'2.0e-4' if qlora else '1.0e-4'}",
         f"num_train_epochs: {'1.0' if quick else '3.0'}",
         "lr_scheduler_type: cosine",
@@ -118,7 +118,7 @@ def train_recipe(model: ModelSpec, qlora: bool = False, quick: bool = False, dee
         f"eval_dataset: {EVAL_DATASETS}",
         "per_device_eval_batch_size: 1",
         "eval_strategy: steps",
-        f"eval_steps: {20 if quick else 50}",
+        f"eval_steps: {5 if quick else 20}",
     ]
     return _header(lines) + "\n" + "\n".join(body) + "\n"
 

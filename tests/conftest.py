@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,13 +12,42 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("WANDB_DISABLED", "true")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CHAT_TEMPLATES = Path(__file__).resolve().parent / "fixtures" / "chat_templates"
+# Recipe slug -> (architecture, the family's real chat template file or None).
+FAMILY_OF = {
+    "qwen7b": ("qwen2", "qwen2_5.jinja"),
+    "qwen3b": ("qwen2", "qwen2_5.jinja"),
+    "qwen1_8b": ("qwen2", "qwen1_5.jinja"),
+    "phi3mini": ("phi3", "phi3.jinja"),
+    "stablelm3b": ("stablelm", "stablelm_zephyr.jinja"),
+    "phi2": ("phi", None),
+    "gemma2b": ("gemma", "gemma.jinja"),
+}
+
+
+def chat_template(name: str | None) -> str | None:
+    return (CHAT_TEMPLATES / name).read_text(encoding="utf-8") if name else None
 
 
 @pytest.fixture(scope="session")
-def tiny_qwen2(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tiny_models import build_qwen2
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str | None], Path]:
+    """Build (once per session) a tiny random model of an architecture, with a family chat template."""
+    from regllm_lf.tiny_models import build_tiny_model
 
-    return build_qwen2(tmp_path_factory.mktemp("tiny-qwen2"))
+    built: dict[tuple[str, str | None], Path] = {}
+
+    def make(architecture: str, template_file: str | None = None) -> Path:
+        key = (architecture, template_file)
+        if key not in built:
+            folder = tmp_path_factory.mktemp(f"tiny-{architecture}")
+            built[key] = build_tiny_model(folder, architecture, chat_template(template_file))
+        return built[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2(tiny_model: Callable[[str, str | None], Path]) -> Path:
+    return tiny_model("qwen2", "qwen2_5.jinja")

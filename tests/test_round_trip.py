@@ -1,0 +1,55 @@
+"""One full round trip on CPU: train → llamafactory-cli export (merge) → llamafactory-cli api → openai client."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regllm_lf.paths import REPO_ROOT
+from regllm_lf.roundtrip import ApiServer, ask, cpu_round_trip
+
+
+@pytest.fixture(scope="module")
+def trip(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    return cpu_round_trip(tmp_path_factory.mktemp("round-trip"), steps=2)
+
+
+@pytest.mark.slow
+def test_train_merge_serve_answer(trip) -> None:  # noqa: ANN001
+    assert (trip.adapter / "adapter_model.safetensors").is_file()
+    assert (trip.merged / "model.safetensors").is_file() and (trip.merged / "chat_template.jinja").is_file()
+    report = json.loads((trip.merged / "regllm_merge_report.json").read_text())
+    assert report["saved_template_matched"] and report["template"] == "qwen"
+    assert isinstance(trip.answer, str) and trip.answer != ""
+    generation = json.loads((trip.merged / "generation_config.json").read_text())
+    end = json.loads((trip.merged / "tokenizer_config.json").read_text()).get("eos_token", "<|im_end|>")
+    assert end == "<|im_end|>" and generation["eos_token_id"]
+
+
+@pytest.mark.slow
+def test_chat_script_with_merged_dir_and_endpoint(trip) -> None:  # noqa: ANN001
+    script = str(REPO_ROOT / "scripts" / "use_banking_model.py")
+    local = subprocess.run(
+        [sys.executable, script, "--model-path", str(trip.merged), "--mode", "single", "--query", "¿Qué es la LGD?",
+         "--max-tokens", "8"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert local.returncode == 0, local.stderr[-2000:]
+    adapter = subprocess.run(
+        [sys.executable, script, "--model-path", str(trip.adapter), "--base", str(trip.base), "--mode", "single",
+         "--query", "¿Qué es la LGD?", "--max-tokens", "8"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert adapter.returncode == 0, adapter.stderr[-2000:]
+    with ApiServer(trip.merged, "qwen", trip.logs / "api2.log") as server:
+        assert ask(server.base_url, "Hola", max_tokens=4) != ""
+        remote = subprocess.run(
+            [sys.executable, script, "--base-url", server.base_url, "--mode", "single", "--query", "Hola",
+             "--max-tokens", "4"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert remote.returncode == 0, remote.stderr[-2000:]
