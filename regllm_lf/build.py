@@ -13,11 +13,13 @@ from pathlib import Path
 from regllm_lf.banking_qa import generate_banking_rows
 from regllm_lf.catalog import DATASETS, SPLITS, dataset_named
 from regllm_lf.jsonio import Record, dump_jsonl, read_records, write_atomic
-from regllm_lf.paths import DATASETS_DIR
+from regllm_lf.paths import DATA_DIR, DATASETS_DIR
 from regllm_lf.problems import DataError, Problem, display_path
 from regllm_lf.registry import file_name_for, register_entries, sharegpt_entry
 from regllm_lf.splits import leaked_rows, split_rows
 from regllm_lf.validate import validate_records
+
+BOARD_DATA_DIR = DATA_DIR  # LLaMA-Factory's DEFAULT_DATA_DIR ("data") seen from the repository root
 
 
 @dataclass
@@ -108,6 +110,10 @@ def build(dataset_dir: Path = DATASETS_DIR, register: bool = True) -> BuildResul
         result.written.append(path)
     if register:
         result.info_path = register_datasets(dataset_dir, dataset_dir)
+        if dataset_dir.resolve() == DATASETS_DIR.resolve():
+            # LLaMA-Board's "Data dir" field defaults to `data`: registering there too makes the board,
+            # launched from the repository root, list and preview our datasets with no typing.
+            register_datasets(BOARD_DATA_DIR, dataset_dir)
     return result
 
 

@@ -191,8 +191,10 @@ def command_serve(arguments: argparse.Namespace) -> int:
     model = (arguments.base or adapter_base_model(path)) if adapter else str(path)
     template = template_for(path, arguments.template)
     if arguments.backend == "vllm":
-        command = vllm_command(model, adapter, template, arguments.port, arguments.host,
-                               arguments.tensor_parallel_size, arguments.max_model_len, arguments.api_key_env)  # fmt: skip
+        command = vllm_command(
+            model, adapter, template, arguments.port, arguments.host, arguments.tensor_parallel_size,
+            arguments.max_model_len, arguments.api_key_env,
+        )  # fmt: skip
     else:
         command = llamafactory_api_command(model, template, adapter, arguments.port, arguments.host,
                                            arguments.api_key_env)  # fmt: skip
@@ -250,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     quickstart = add(
         "quickstart",
         command_quickstart,
-        "The main job: build, validate, register, statistics, then the tiny CPU train → merge → serve → ask round trip (on a GPU machine: the next command to run).",
+        "The main job: build, validate, register, statistics, then the tiny CPU train → merge → serve → "
+        "ask round trip (on a GPU machine: the next command to run).",
     )
     quickstart.add_argument(
         "--dataset-dir", type=Path, default=DATASETS_DIR, help="LLaMA-Factory dataset_dir (default: %(default)s)"

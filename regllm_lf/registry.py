@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,13 +49,19 @@ def sharegpt_entry(file_name: str, ranking: bool = False) -> dict[str, Any]:
     return entry
 
 
-def file_name_for(data_file: Path, dataset_dir: Path) -> str:
-    """``file_name`` as LLaMA-Factory resolves it: ``os.path.join(dataset_dir, file_name)``."""
+def file_name_for(data_file: Path, dataset_dir: Path, repo_root: Path | None = None) -> str:
+    """``file_name`` as LLaMA-Factory resolves it: ``os.path.join(dataset_dir, file_name)``.
+
+    Relative when both live in this repository (the committed files stay portable), absolute otherwise
+    (e.g. registering into a LLaMA-Factory checkout elsewhere).
+    """
+    from regllm_lf.paths import REPO_ROOT
+
+    root = (repo_root or REPO_ROOT).resolve()
     data_file, dataset_dir = data_file.resolve(), dataset_dir.resolve()
-    try:
-        return data_file.relative_to(dataset_dir).as_posix()
-    except ValueError:
-        return str(data_file)
+    if data_file.is_relative_to(root) and dataset_dir.is_relative_to(root):
+        return Path(os.path.relpath(data_file, dataset_dir)).as_posix()
+    return str(data_file)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The original guide's inference script, on top of ``regllm-lf chat``.
 
-    python scripts/use_banking_model.py --model-path saves/qwen7b/merged --mode single --query "..."
-    python scripts/use_banking_model.py --model-path saves/qwen7b/lora/sft --mode interactive
-    python scripts/use_banking_model.py --base-url http://localhost:8000/v1 --mode single --query "..."
+python scripts/use_banking_model.py --model-path saves/qwen7b/merged --mode single --query "..."
+python scripts/use_banking_model.py --model-path saves/qwen7b/lora/sft --mode interactive
+python scripts/use_banking_model.py --base-url http://localhost:8000/v1 --mode single --query "..."
 """
 
 import sys

@@ -46,3 +46,15 @@ def test_dataset_dir_is_not_a_python_package() -> None:
     import datasets
 
     assert hasattr(datasets, "load_dataset")
+
+
+def test_board_data_dir_lists_our_datasets() -> None:
+    """data/dataset_info.json lets LLaMA-Board (default Data dir `data`) see our splits with no typing."""
+    from regllm_lf.build import BOARD_DATA_DIR
+
+    info_path = BOARD_DATA_DIR / "dataset_info.json"
+    assert info_path.read_text(encoding="utf-8") == merge_entries(None, dataset_entries(BOARD_DATA_DIR, DATASETS_DIR))
+    import json
+
+    for entry in json.loads(info_path.read_text(encoding="utf-8")).values():
+        assert (BOARD_DATA_DIR / entry["file_name"]).resolve().is_file()

@@ -16,7 +16,9 @@ from regllm_lf.tiny_models import FAMILIES, train_tokenizer
 @pytest.fixture
 def adapter(tmp_path: Path) -> Path:
     train_tokenizer(tmp_path, FAMILIES["qwen2"].special)
-    (tmp_path / "adapter_config.json").write_text(json.dumps({"r": 24, "base_model_name_or_path": "Qwen/Qwen2.5-7B-Instruct"}))
+    (tmp_path / "adapter_config.json").write_text(
+        json.dumps({"r": 24, "base_model_name_or_path": "Qwen/Qwen2.5-7B-Instruct"})
+    )
     return tmp_path
 
 
@@ -81,3 +83,23 @@ def test_train_help_lists_the_models(capsys: pytest.CaptureFixture[str]) -> None
     text = capsys.readouterr().out
     for key in ("qwen2.5-7b", "qwen2.5-3b", "phi-3-mini", "stablelm-3b", "phi-2", "gemma-2b", "qwen-1.8b"):
         assert key in text
+
+
+def test_train_with_a_data_file_validates_and_registers_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    import regllm_lf.training as training
+
+    registered: dict = {}
+    monkeypatch.setattr(training, "register_entries", lambda directory, entries: registered.update(entries))
+    rows = tmp_path / "mis_datos.jsonl"
+    row = {
+        "messages": [{"role": "user", "content": "¿PD?"}, {"role": "assistant", "content": "Probabilidad."}],
+        "metadata": {"id": "mio-1", "dataset": "banking_qa", "topic": "dato_puntual", "facts": [], "sources": []},
+    }
+    rows.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["train", "--data", str(rows), "--print"]) == 0
+    assert "dataset=regllm_custom_mis_datos" in capsys.readouterr().out
+    assert registered["regllm_custom_mis_datos"]["file_name"].endswith("mis_datos.jsonl")
+    rows.write_text(json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n", encoding="utf-8")
+    assert main(["train", "--data", str(rows), "--print"]) == 1
+    assert "mis_datos.jsonl:1: messages: " in capsys.readouterr().err
