@@ -45,6 +45,11 @@ def load_templates(path: Path = TEMPLATES_PATH) -> Templates:
     return Templates(data["system_prompt"].strip(), data["metrics"], data["questions"], data["out_of_coverage"])
 
 
+def _of_the(article: str) -> str:
+    """Spanish contraction: de + el = del."""
+    return "del" if article == "el" else f"de {article}"
+
+
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -185,7 +190,7 @@ def ranking_rows(figures: list[Figure], templates: Templates) -> list[dict[str, 
 def _coverage_answer(bank: str, year: int, metric: str, templates: Templates, covered: str) -> str:
     words = templates.metric_words(metric)
     return (
-        f"No dispongo de {words['article']} {words['metric']} de {bank} en {year} en mis fuentes verificadas "
+        f"No dispongo {_of_the(words['article'])} {words['metric']} de {bank} en {year} en mis fuentes verificadas "
         f"({covered}), así que no puedo darte esa cifra sin riesgo de equivocarme. "
         f"Puedes consultarla en el informe anual o en la presentación de resultados de {bank} de {year}."
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from regllm_lf.banking_qa import generate_banking_rows
 from regllm_lf.catalog import DATASETS, SPLITS, dataset_named
+from regllm_lf.dpo import DPO_ENTRY, DPO_FILE, generate_dpo_rows
 from regllm_lf.jsonio import Record, dump_jsonl, read_records, write_atomic
 from regllm_lf.paths import DATA_DIR, DATASETS_DIR
 from regllm_lf.problems import DataError, Problem, display_path
@@ -69,6 +70,7 @@ def planned_outputs(dataset_dir: Path = DATASETS_DIR) -> tuple[dict[Path, str], 
     outputs: dict[Path, str] = {}
     counts: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
+    train_rows: dict[str, list[dict]] = {}
     for dataset in DATASETS:
         rows = [record.data for record in by_dataset[dataset.name]]
         if dataset.generated:
@@ -86,8 +88,14 @@ def planned_outputs(dataset_dir: Path = DATASETS_DIR) -> tuple[dict[Path, str], 
         counts[dataset.name] = {name: len(split[name]) for name in SPLITS}
         for name in SPLITS:
             outputs[dataset.split_file(name, dataset_dir)] = dump_jsonl(split[name])
+        train_rows[dataset.name] = split["train"]
+    pairs = generate_dpo_rows(train_rows)
+    shown = display_path(dataset_dir / DPO_FILE.name)
+    problems += validate_records([Record(shown, number, pair) for number, pair in enumerate(pairs, start=1)])
     if problems:
         raise DataError(problems)
+    outputs[dataset_dir / DPO_FILE.name] = dump_jsonl(pairs)
+    counts["dpo"] = {"train": len(pairs), "test": 0}
     return outputs, counts
 
 
@@ -119,13 +127,24 @@ def build(dataset_dir: Path = DATASETS_DIR, register: bool = True) -> BuildResul
 
 def dataset_entries(dataset_dir: Path = DATASETS_DIR, data_dir: Path = DATASETS_DIR) -> dict[str, dict]:
     """Our entries for ``dataset_dir``'s dataset_info.json, pointing at split files in ``data_dir``."""
-    return {
+    entries = {
         dataset.entry_name(split): sharegpt_entry(file_name_for(dataset.split_file(split, data_dir), dataset_dir))
         for dataset in DATASETS
         for split in SPLITS
     }
+    entries[DPO_ENTRY] = sharegpt_entry(file_name_for(data_dir / DPO_FILE.name, dataset_dir), ranking=True)
+    return entries
 
 
 def register_datasets(dataset_dir: Path = DATASETS_DIR, data_dir: Path = DATASETS_DIR) -> Path:
     """Register the split files of ``data_dir`` into ``dataset_dir``/dataset_info.json."""
     return register_entries(dataset_dir, dataset_entries(dataset_dir, data_dir))
+
+
+def generate_dpo(dataset_dir: Path = DATASETS_DIR) -> tuple[Path, int]:
+    """Rebuild the splits' preference pairs (validated) and register them; returns (path, pairs)."""
+    outputs, counts = planned_outputs(dataset_dir)
+    path = dataset_dir / DPO_FILE.name
+    write_if_changed(path, outputs[path])
+    register_datasets(dataset_dir, dataset_dir)
+    return path, counts["dpo"]["train"]

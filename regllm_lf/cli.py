@@ -61,6 +61,12 @@ def command_register(arguments: argparse.Namespace) -> int:
 
 
 def command_generate(arguments: argparse.Namespace) -> int:
+    if arguments.what == "dpo":
+        from regllm_lf.build import generate_dpo
+
+        path, rows = generate_dpo()
+        print(f"wrote {rows} preference pairs to {path} (registered as regllm_dpo)")
+        return 0
     from regllm_lf.build import generate_banking
 
     path, rows = generate_banking()
@@ -415,7 +421,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     generate = add("generate", command_generate, "Generate a dataset from its sources.")
-    generate.add_argument("what", choices=["banking"], help="banking: data/finetuning/banking_qa_dataset.jsonl")
+    generate.add_argument(
+        "what",
+        choices=["banking", "dpo"],
+        help="banking: data/finetuning/banking_qa_dataset.jsonl; dpo: datasets/regllm_dpo.jsonl (preference pairs "
+        "with hard negatives from the train splits, registered as regllm_dpo)",
+    )
 
     export = add("export", command_export, "Write data/exports/ (combined JSON and Excel-friendly CSVs).")
     export.add_argument("--out-dir", type=Path, default=None, help="output directory (default: data/exports)")

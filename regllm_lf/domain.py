@@ -12,6 +12,7 @@ from regllm_lf.citations import INDEX_PATH, RegulationIndex, canonical_citations
 from regllm_lf.findings import FINDINGS_PATH, Finding, load_findings
 from regllm_lf.jsonio import Record
 from regllm_lf.problems import DataError, Problem
+from regllm_lf.rows import is_preference_row
 from regllm_lf.sqlcheck import SqlChecker, sql_blocks
 
 
@@ -40,6 +41,8 @@ class DomainRules:
 
     def problems(self, record: Record) -> list[Problem]:
         """Domain problems of a row that already satisfies the schema."""
+        if is_preference_row(record.data):
+            return []  # pairs are derived from validated rows; their rejected side is wrong on purpose
         metadata = record.data["metadata"]
         answer = "\n".join(m["content"] for m in record.data["messages"] if m["role"] == "assistant")
         problems = self._citation_problems(record, answer)

@@ -134,6 +134,65 @@ def _wrap(text: str, width: int = 100) -> list[str]:
     return lines + ([line] if line else [])
 
 
+def dpo_recipe(model: ModelSpec) -> str:
+    cutoff, why = CUTOFF[model.template]
+    name = f"{model.slug}_lora_dpo.yaml"
+    lines = [
+        f"{model.hf_id}: DPO on our preference pairs, continuing the SFT LoRA adapter.",
+        f"Run after SFT:  llamafactory-cli train recipes/{name}",
+        "",
+        "Pairs (regllm_dpo) come from the train splits only: chosen = the true answer, rejected = a realistic",
+        "wrong one (another bank's or year's figure, a figure off by a few %, an invented figure, a wrong or",
+        "non-existent paragraph, a missed finding, flawed SQL called compliant). The SFT adapter keeps",
+        "training, and the reference model is the SFT model too (base + the same adapter, frozen): with",
+        "ref_model unset, LoRA DPO in LLaMA-Factory would compare against the base without the adapter.",
+    ]
+    body = [
+        "### model",
+        f"model_name_or_path: {model.hf_id}",
+        f"adapter_name_or_path: {model.adapter_dir()}  # the SFT adapter: DPO starts where SFT ended",
+        f"ref_model: {model.hf_id}",
+        f"ref_model_adapters: {model.adapter_dir()}  # reference = the SFT model",
+        "trust_remote_code: false",
+        "",
+        "### method",
+        "stage: dpo",
+        "do_train: true",
+        "finetuning_type: lora",
+        "lora_target: all",
+        "pref_beta: 0.1  # KL strength: small, the pairs differ only in a figure or a citation",
+        "pref_loss: sigmoid  # choices: [sigmoid (dpo), orpo, simpo]",
+        "",
+        "### dataset",
+        "dataset_dir: datasets",
+        "dataset: regllm_dpo",
+        f"template: {model.template}",
+        _system_line(),
+        f"cutoff_len: {cutoff}  # {why}",
+        "overwrite_cache: true",
+        "preprocessing_num_workers: 4",
+        "",
+        "### output",
+        f"output_dir: {model.adapter_dir().replace('/sft', '/dpo')}",
+        "logging_steps: 2",
+        "save_steps: 50",
+        "plot_loss: true",
+        "overwrite_output_dir: true",
+        "report_to: none  # choices: [none, wandb, tensorboard, swanlab, mlflow]",
+        "",
+        "### train",
+        "per_device_train_batch_size: 1",
+        "gradient_accumulation_steps: 4",
+        "learning_rate: 5.0e-6",
+        "num_train_epochs: 1.0",
+        "lr_scheduler_type: cosine",
+        "warmup_steps: 0.1  # below 1: a share of the total steps",
+        "bf16: true",
+        "ddp_timeout: 180000000",
+    ]
+    return _header(lines) + "\n" + "\n".join(body) + "\n"
+
+
 def merge_recipe(model: ModelSpec, qlora: bool = False) -> str:
     name = f"{model.slug}{'_qlora' if qlora else ''}.yaml"
     lines = [
@@ -233,6 +292,7 @@ def planned_recipes(root: Path = RECIPES_DIR) -> dict[Path, str]:
         files[root / "infer" / f"{model.slug}.yaml"] = infer_recipe(model)
     default = load_models()["qwen2.5-7b"]
     files[root / f"{default.slug}_lora_quick.yaml"] = train_recipe(default, quick=True)
+    files[root / f"{default.slug}_lora_dpo.yaml"] = dpo_recipe(default)
     files[root / f"{default.slug}_lora_ds3.yaml"] = train_recipe(
         default, deepspeed="recipes/deepspeed/ds_z3_config.json"
     )

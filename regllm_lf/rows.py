@@ -17,15 +17,23 @@ from regllm_lf.schema import field_path, schema_errors
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def is_preference_row(row: Any) -> bool:
+    return isinstance(row, dict) and ("chosen" in row or "rejected" in row)
+
+
 def row_problems(record: Record) -> list[Problem]:
-    """Every problem of one row (schema, role order, content)."""
+    """Every problem of one row (schema, role order, content); preference pairs have their own rules."""
     row = record.data
+    preference = is_preference_row(row)
+    schema = "preference_row" if preference else "row"
     problems = [
-        Problem(record.path, record.line, field_path(path), message) for path, message in schema_errors("row", row)
+        Problem(record.path, record.line, field_path(path), message) for path, message in schema_errors(schema, row)
     ]
     if isinstance(row, dict) and isinstance(row.get("messages"), list):
-        problems += _role_order_problems(record, row["messages"])
+        problems += _role_order_problems(record, row["messages"], prompt_only=preference)
         problems += _content_problems(record, row["messages"])
+    if preference and isinstance(row.get("chosen"), dict) and row.get("chosen") == row.get("rejected"):
+        problems.append(Problem(record.path, record.line, "rejected", "identical to chosen: the pair teaches nothing"))
     return problems
 
 
@@ -33,7 +41,9 @@ def _role(message: Any) -> Any:
     return message.get("role") if isinstance(message, dict) else None
 
 
-def _role_order_problems(record: Record, messages: list) -> list[Problem]:
+def _role_order_problems(record: Record, messages: list, prompt_only: bool = False) -> list[Problem]:
+    """User/assistant alternation after an optional system message; the last turn is the assistant's,
+    or the user's for a preference prompt (LLaMA-Factory's ranking rows: an odd number of turns)."""
     problems = []
     conversation = messages[1:] if messages and _role(messages[0]) == "system" else messages
     offset = len(messages) - len(conversation)
@@ -45,7 +55,11 @@ def _role_order_problems(record: Record, messages: list) -> list[Problem]:
             problems.append(
                 Problem(record.path, record.line, f"messages[{index + offset}].role", f"{role!r} out of order: {where}")
             )
-    if conversation and len(conversation) % 2 != 0:
+    if prompt_only and conversation and len(conversation) % 2 == 0:
+        problems.append(
+            Problem(record.path, record.line, "messages", "a preference prompt must end with the user's turn")
+        )
+    elif not prompt_only and conversation and len(conversation) % 2 != 0:
         problems.append(
             Problem(
                 record.path, record.line, "messages", "the last message must be the assistant's (user/assistant pairs)"

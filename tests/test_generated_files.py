@@ -19,7 +19,7 @@ def test_banking_and_split_files_have_no_drift() -> None:
     outputs, counts = planned_outputs()
     drifted = [_relative(path) for path, content in outputs.items() if path.read_bytes() != content.encode("utf-8")]
     assert drifted == [], f"run `regllm-lf build` and commit: {drifted}"
-    assert set(counts) == {dataset.name for dataset in DATASETS}
+    assert set(counts) == {dataset.name for dataset in DATASETS} | {"dpo"}
 
 
 def test_dataset_info_holds_exactly_our_entries() -> None:
@@ -58,3 +58,11 @@ def test_board_data_dir_lists_our_datasets() -> None:
 
     for entry in json.loads(info_path.read_text(encoding="utf-8")).values():
         assert (BOARD_DATA_DIR / entry["file_name"]).resolve().is_file()
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    commands = readme.split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert len(commands) == 2 and "quickstart" in commands[0] and "pytest" in commands[1]
+    ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1].replace("pip install -c", "pip install -q -c") in ci

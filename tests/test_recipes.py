@@ -13,7 +13,7 @@ from regllm_lf.paths import DATASETS_DIR, RECIPES_DIR
 from regllm_lf.recipe_writer import MEASURED_MAX_QWEN_TOKENS, planned_recipes
 from regllm_lf.stats import qwen_counter
 
-TRAIN_RECIPES = sorted(RECIPES_DIR.glob("*.yaml"))
+TRAIN_RECIPES = sorted(path for path in RECIPES_DIR.glob("*.yaml") if not path.name.endswith("_dpo.yaml"))
 OTHER_RECIPES = sorted([*RECIPES_DIR.glob("merge/*.yaml"), *RECIPES_DIR.glob("infer/*.yaml")])
 
 
@@ -32,7 +32,15 @@ def _parse_train(recipe: dict) -> tuple:
 def test_recipes_match_the_catalogue() -> None:
     drifted = [str(p) for p, content in planned_recipes().items() if p.read_text(encoding="utf-8") != content]
     assert drifted == [], "run `regllm-lf recipes` and commit"
-    assert len(TRAIN_RECIPES) == 2 * len(load_models()) + 2
+    assert len(TRAIN_RECIPES) == 2 * len(load_models()) + 2  # LoRA + QLoRA per model, quick, ds3
+
+
+def test_dpo_recipe_parses() -> None:
+    recipe = _load(RECIPES_DIR / "qwen7b_lora_dpo.yaml")
+    _, data_args, _, finetuning_args, _ = _parse_train(recipe)
+    assert finetuning_args.stage == "dpo" and 0 < finetuning_args.pref_beta <= 0.5
+    assert finetuning_args.ref_model_adapters == recipe["adapter_name_or_path"] == "saves/qwen7b/lora/sft"
+    assert data_args.dataset == ["regllm_dpo"]
 
 
 @pytest.mark.parametrize("path", TRAIN_RECIPES, ids=lambda p: p.name)

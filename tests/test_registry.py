@@ -50,7 +50,10 @@ def test_fresh_file_has_our_entries_with_tags(tmp_path: Path) -> None:
     assert sorted(info) == sorted(dataset_entries(tmp_path))
     for entry in info.values():
         assert entry["formatting"] == "sharegpt"
-        assert entry["columns"] == {"messages": "messages"}
+        if entry.get("ranking"):
+            assert entry["columns"] == {"messages": "messages", "chosen": "chosen", "rejected": "rejected"}
+        else:
+            assert entry["columns"] == {"messages": "messages"}
         assert entry["tags"] == SHAREGPT_TAGS
         assert (tmp_path / entry["file_name"]).resolve().is_file()
 
