@@ -239,14 +239,18 @@ def infer_recipe(model: ModelSpec) -> str:
     return _header(lines) + "\n" + "\n".join(body) + "\n"
 
 
+# Batch sizes, clipping and precision come from the LLaMA-Factory recipe ("auto").
+_DEEPSPEED_COMMON = {
+    "train_batch_size": "auto",
+    "train_micro_batch_size_per_gpu": "auto",
+    "gradient_accumulation_steps": "auto",
+    "gradient_clipping": "auto",
+    "zero_allow_untested_optimizer": True,
+    "bf16": {"enabled": "auto"},
+}
 DEEPSPEED = {
     "ds_z2_config.json": {
-        "train_batch_size": "auto",
-        "train_micro_batch_size_per_gpu": "auto",
-        "gradient_accumulation_steps": "auto",
-        "gradient_clipping": "auto",
-        "zero_allow_untested_optimizer": True,
-        "bf16": {"enabled": "auto"},
+        **_DEEPSPEED_COMMON,
         "zero_optimization": {
             "stage": 2,
             "allgather_partitions": True,
@@ -259,12 +263,7 @@ DEEPSPEED = {
         },
     },
     "ds_z3_config.json": {
-        "train_batch_size": "auto",
-        "train_micro_batch_size_per_gpu": "auto",
-        "gradient_accumulation_steps": "auto",
-        "gradient_clipping": "auto",
-        "zero_allow_untested_optimizer": True,
-        "bf16": {"enabled": "auto"},
+        **_DEEPSPEED_COMMON,
         "zero_optimization": {
             "stage": 3,
             "overlap_comm": False,

@@ -72,12 +72,12 @@ def train_tokenizer(out_dir: Path, special: dict[str, str], chat_template: str |
     return tokenizer
 
 
-def _config(architecture: str, vocab_size: int, token_ids: dict[str, int | None]):  # noqa: ANN202
+def _config(architecture: str, vocab_size: int, token_ids: dict[str, int | None], hidden_size: int = 32):  # noqa: ANN202
     import transformers
 
     common = dict(
-        vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=8192, **token_ids,
+        vocab_size=vocab_size, hidden_size=hidden_size, intermediate_size=2 * hidden_size, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192, **token_ids,
     )  # fmt: skip
     if architecture == "qwen2":
         return transformers.Qwen2Config(tie_word_embeddings=True, **common)
@@ -92,8 +92,10 @@ def _config(architecture: str, vocab_size: int, token_ids: dict[str, int | None]
     raise ValueError(f"unknown architecture {architecture!r}")
 
 
-def build_tiny_model(out_dir: Path, architecture: str, chat_template: str | None = None) -> Path:
-    """A 2-layer random model of ``architecture`` with a tokenizer trained on our data, in ``out_dir``."""
+def build_tiny_model(out_dir: Path, architecture: str, chat_template: str | None = None, hidden_size: int = 32) -> Path:
+    """A 2-layer random model of ``architecture`` with a tokenizer trained on our data, in ``out_dir``.
+
+    ``hidden_size`` 32 is enough to exercise every code path; 128 can memorise a few rows."""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -105,7 +107,7 @@ def build_tiny_model(out_dir: Path, architecture: str, chat_template: str | None
         "eos_token_id": tokenizer.eos_token_id,
         "pad_token_id": tokenizer.pad_token_id,
     }
-    config = _config(architecture, len(tokenizer), token_ids)
+    config = _config(architecture, len(tokenizer), token_ids, hidden_size)
     torch.manual_seed(0)
     AutoModelForCausalLM.from_config(config).save_pretrained(out_dir)
     # Like the real base models: generation stops on the tokenizer's eos, which is not the chat end token.
@@ -115,5 +117,5 @@ def build_tiny_model(out_dir: Path, architecture: str, chat_template: str | None
     return out_dir
 
 
-def build_qwen2(out_dir: Path, chat_template: str | None = None) -> Path:
-    return build_tiny_model(out_dir, "qwen2", chat_template)
+def build_qwen2(out_dir: Path, chat_template: str | None = None, hidden_size: int = 32) -> Path:
+    return build_tiny_model(out_dir, "qwen2", chat_template, hidden_size)

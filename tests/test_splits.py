@@ -50,4 +50,8 @@ def test_committed_splits_cover_every_topic_and_do_not_leak() -> None:
         train_topics = Counter(row["metadata"]["topic"] for row in split["train"])
         test_topics = Counter(row["metadata"]["topic"] for row in split["test"])
         assert set(test_topics) <= set(train_topics) | {"fuera_de_cobertura"}
-        assert len(test_topics) >= min(3, len(train_topics)), (dataset.name, test_topics)
+        for topic, count in (train_topics + test_topics).items():
+            if count >= 5:  # stratified: every topic of five or more rows is on both sides
+                assert train_topics[topic] and test_topics[topic], (dataset.name, topic)
+        share = sum(test_topics.values()) / sum((train_topics + test_topics).values())
+        assert 0.15 <= share <= 0.25, (dataset.name, share)
