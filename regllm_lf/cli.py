@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shlex
 import subprocess
 import sys
@@ -116,7 +117,7 @@ def command_quickstart(arguments: argparse.Namespace) -> int:
         ["build", "--dataset-dir", str(arguments.dataset_dir)],
         ["validate"],
         ["register", "--dataset-dir", str(arguments.dataset_dir)],
-        ["stats", "--tokenizer", "qwen"],
+        ["stats", *(["--tokenizer", "qwen"] if importlib.util.find_spec("dashscope") else [])],
     ]
     for step in steps:
         print(f"\n==> regllm-lf {' '.join(step)}", flush=True)
@@ -131,11 +132,15 @@ def command_quickstart(arguments: argparse.Namespace) -> int:
     print(f"\n==> tiny CPU round trip in {arguments.work_dir}: train -> merge -> serve -> ask", flush=True)
     trip = cpu_round_trip(arguments.work_dir)
     print("\nArtifacts:")
-    for label, path in [("datasets + dataset_info.json", arguments.dataset_dir),
-                        ("exports (CSV/JSON)", DATA_DIR / "exports"),
-                        ("tiny base model", trip.base), ("LoRA adapter + loss plot", trip.adapter),
-                        ("merged model (vLLM-ready)", trip.merged), ("logs", trip.logs),
-                        ("answer", arguments.work_dir / "answer.json")]:  # fmt: skip
+    for label, path in [
+        ("datasets + dataset_info.json", arguments.dataset_dir),
+        ("exports (CSV/JSON)", DATA_DIR / "exports"),
+        ("tiny base model", trip.base),
+        ("LoRA adapter + loss plot", trip.adapter),
+        ("merged model (vLLM-ready)", trip.merged),
+        ("logs", trip.logs),
+        ("answer", arguments.work_dir / "answer.json"),
+    ]:
         print(f"  {label:30} {path}")
     print(f"\nQuestion: {QUESTION}\nAnswer of the tiny random model: {trip.answer!r}")
     print("On a GPU the next line is: llamafactory-cli train recipes/qwen7b_lora.yaml")
@@ -148,10 +153,16 @@ def command_train(arguments: argparse.Namespace) -> int:
     from regllm_lf.training import TrainOptions, train_command
 
     options = TrainOptions(
-        model=model_named(arguments.model), qlora=arguments.qlora, epochs=arguments.epochs,
-        batch_size=arguments.batch_size, learning_rate=arguments.lr, small_subset=arguments.small_subset,
-        data=arguments.data, output_dir=arguments.output_dir, extra=arguments.extra,
-    )  # fmt: skip
+        model=model_named(arguments.model),
+        qlora=arguments.qlora,
+        epochs=arguments.epochs,
+        batch_size=arguments.batch_size,
+        learning_rate=arguments.lr,
+        small_subset=arguments.small_subset,
+        data=arguments.data,
+        output_dir=arguments.output_dir,
+        extra=arguments.extra,
+    )
     argv = train_command(options)
     print(shlex.join(argv), flush=True)
     if arguments.print_only:
@@ -198,12 +209,19 @@ def command_serve(arguments: argparse.Namespace) -> int:
     template = template_for(path, arguments.template)
     if arguments.backend == "vllm":
         command = vllm_command(
-            model, adapter, template, arguments.port, arguments.host, arguments.tensor_parallel_size,
-            arguments.max_model_len, arguments.api_key_env,
-        )  # fmt: skip
+            model,
+            adapter,
+            template,
+            arguments.port,
+            arguments.host,
+            arguments.tensor_parallel_size,
+            arguments.max_model_len,
+            arguments.api_key_env,
+        )
     else:
-        command = llamafactory_api_command(model, template, adapter, arguments.port, arguments.host,
-                                           arguments.api_key_env)  # fmt: skip
+        command = llamafactory_api_command(
+            model, template, adapter, arguments.port, arguments.host, arguments.api_key_env
+        )
     print(command.shown(), flush=True)
     if arguments.print_only:
         return 0
@@ -231,8 +249,15 @@ def command_eval(arguments: argparse.Namespace) -> int:
     from regllm_lf.report import write_report
 
     questions = load_questions(arguments.split, arguments.datasets, arguments.limit)
-    runner = Runner(arguments.base_url, arguments.model, arguments.out, arguments.api_key_env, arguments.concurrency,
-                    arguments.max_tokens, arguments.timeout)  # fmt: skip
+    runner = Runner(
+        arguments.base_url,
+        arguments.model,
+        arguments.out,
+        arguments.api_key_env,
+        arguments.concurrency,
+        arguments.max_tokens,
+        arguments.timeout,
+    )
     answered, failed = runner.run(questions, progress=not arguments.no_progress)
     print(f"{answered} answered now, {runner.retries} retries, {len(failed)} failed")
     for line in failed:

@@ -86,9 +86,10 @@ class BankingNegatives:
             other = _pick(sorted(others, key=lambda f: f["bank_id"]), row_id, "banco")
             options.append(("otro_banco", answer.replace(shown, format_figure(other["value"], other["unit"]))))
         other_years = [
-            f for (bank, _, metric), f in self.values.items()
+            f
+            for (bank, _, metric), f in self.values.items()
             if bank == fact["bank_id"] and metric == fact["metric"] and f["year"] != fact["year"]
-        ]  # fmt: skip
+        ]
         if other_years and row["metadata"]["topic"] == "dato_puntual":
             other = other_years[0]
             options.append(("otro_anio", answer.replace(shown, format_figure(other["value"], other["unit"]))))
@@ -109,8 +110,10 @@ class BankingNegatives:
         bank = re.search(pattern, row["messages"][-1]["content"])
         if not bank:
             return []
-        pool = sorted((f for f in self.values.values() if f["metric"] == probe.group("metric")),
-                      key=lambda fact: (fact["bank_id"], fact["year"]))  # fmt: skip
+        pool = sorted(
+            (f for f in self.values.values() if f["metric"] == probe.group("metric")),
+            key=lambda fact: (fact["bank_id"], fact["year"]),
+        )
         if not pool:
             return []
         figure = format_figure(self._altered(_pick(pool, row_id, "inventada"), row_id), pool[0]["unit"])
@@ -169,8 +172,9 @@ def train_rows() -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-def generate_dpo_rows(rows: dict[str, list[dict[str, Any]]] | None = None,
-                      index: RegulationIndex | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def generate_dpo_rows(
+    rows: dict[str, list[dict[str, Any]]] | None = None, index: RegulationIndex | None = None
+) -> list[dict[str, Any]]:
     """One preference pair per train row that admits a hard negative, in the splits' order."""
     rows = train_rows() if rows is None else rows
     index = load_index() if index is None else index

@@ -48,8 +48,16 @@ def load_questions(split: str = "test", datasets: list[str] | None = None, limit
         rows = [record.data for record in records][:limit]
         for row in rows:
             metadata = row["metadata"]
-            questions.append(Question(metadata["id"], metadata["dataset"], metadata["topic"], row["messages"][:-1],
-                                      row["messages"][-1]["content"], metadata))  # fmt: skip
+            questions.append(
+                Question(
+                    metadata["id"],
+                    metadata["dataset"],
+                    metadata["topic"],
+                    row["messages"][:-1],
+                    row["messages"][-1]["content"],
+                    metadata,
+                )
+            )
     return questions
 
 
@@ -80,9 +88,18 @@ def _retryable(error: Exception) -> bool:
 
 
 class Runner:
-    def __init__(self, base_url: str, model: str, out_dir: Path, api_key_env: str | None = None,
-                 concurrency: int = 4, max_tokens: int = 512, timeout: float = 120.0, max_attempts: int = 6,
-                 backoff_seconds: float = 0.5) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        out_dir: Path,
+        api_key_env: str | None = None,
+        concurrency: int = 4,
+        max_tokens: int = 512,
+        timeout: float = 120.0,
+        max_attempts: int = 6,
+        backoff_seconds: float = 0.5,
+    ) -> None:
         from openai import OpenAI
 
         api_key = os.environ.get(api_key_env, "") if api_key_env else ""
@@ -103,12 +120,17 @@ class Runner:
                 )
                 choice = reply.choices[0]
                 return {
-                    "id": question.id, "dataset": question.dataset, "topic": question.topic,
-                    "question": question.messages[-1]["content"], "gold": question.gold,
-                    "answer": choice.message.content or "", "finish_reason": choice.finish_reason,
-                    "latency_s": round(time.monotonic() - started, 3), "attempts": attempt + 1,
+                    "id": question.id,
+                    "dataset": question.dataset,
+                    "topic": question.topic,
+                    "question": question.messages[-1]["content"],
+                    "gold": question.gold,
+                    "answer": choice.message.content or "",
+                    "finish_reason": choice.finish_reason,
+                    "latency_s": round(time.monotonic() - started, 3),
+                    "attempts": attempt + 1,
                     "metadata": question.metadata,
-                }  # fmt: skip
+                }
             except Exception as error:  # noqa: BLE001 - classified just below
                 if not _retryable(error) or attempt == self.max_attempts - 1:
                     raise
@@ -131,15 +153,31 @@ class Runner:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         done = {result["id"] for result in read_results(self.out_dir)}
         pending = [q for q in questions if q.id not in done]
-        (self.out_dir / "run.json").write_text(json.dumps(
-            {"base_url": self.base_url, "model": self.model, "questions": len(questions), "max_tokens": self.max_tokens},
-            indent=2) + "\n", encoding="utf-8")  # fmt: skip
+        (self.out_dir / "run.json").write_text(
+            json.dumps(
+                {
+                    "base_url": self.base_url,
+                    "model": self.model,
+                    "questions": len(questions),
+                    "max_tokens": self.max_tokens,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         failed: list[str] = []
         answered = 0
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool, tqdm(
-            total=len(questions), initial=len(questions) - len(pending), desc=f"eval {self.model}",
-            disable=not progress, unit="q",
-        ) as bar:  # fmt: skip
+        with (
+            ThreadPoolExecutor(max_workers=self.concurrency) as pool,
+            tqdm(
+                total=len(questions),
+                initial=len(questions) - len(pending),
+                desc=f"eval {self.model}",
+                disable=not progress,
+                unit="q",
+            ) as bar,
+        ):
             futures = {pool.submit(self.ask, question): question for question in pending}
             for future in as_completed(futures):
                 try:

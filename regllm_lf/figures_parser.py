@@ -24,11 +24,22 @@ _FIGURE = re.compile(rf"(?P<number>{_NUMBER})\s?{_UNIT}", re.IGNORECASE)
 
 # Multiplier to millions of euros.
 _SCALE = {
-    "miles de millones": 1000.0, "mil millones": 1000.0, "bn": 1000.0, "billion": 1000.0,
+    "miles de millones": 1000.0,
+    "mil millones": 1000.0,
+    "bn": 1000.0,
+    "billion": 1000.0,
     "billones": 1_000_000.0,  # Spanish "billón" = 10^12
-    "millones": 1.0, "million": 1.0, "mill.": 1.0, "m€": 1.0, "meur": 1.0, "mn": 1.0,
-    "miles": 0.001, "euros": 1e-6, "eur": 1e-6, "€": 1e-6,
-}  # fmt: skip
+    "millones": 1.0,
+    "million": 1.0,
+    "mill.": 1.0,
+    "m€": 1.0,
+    "meur": 1.0,
+    "mn": 1.0,
+    "miles": 0.001,
+    "euros": 1e-6,
+    "eur": 1e-6,
+    "€": 1e-6,
+}
 
 
 @dataclass(frozen=True)
@@ -87,8 +98,13 @@ def parse_figures(text: str) -> list[ParsedFigure]:
     return found
 
 
-def figure_matches(figure: ParsedFigure, value: float, unit: str, relative_tolerance: float = 0.005,
-                   absolute_tolerance_pp: float = 0.05) -> bool:  # fmt: skip
+def figure_matches(
+    figure: ParsedFigure,
+    value: float,
+    unit: str,
+    relative_tolerance: float = 0.005,
+    absolute_tolerance_pp: float = 0.05,
+) -> bool:
     """True when ``figure`` states ``value`` in ``unit`` within tolerance (0.5 % of amounts; 0.05 pp of ratios)."""
     if unit == "%":
         return figure.unit in ("%", "pp") and abs(figure.value - value) <= absolute_tolerance_pp + 1e-9

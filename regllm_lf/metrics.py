@@ -155,6 +155,11 @@ def aggregate(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     summary = {}
     for metric in METRICS:
         values = [r["scores"][metric.name] for r in results if r["scores"].get(metric.name) is not None]
-        summary[metric.name] = {"dataset": metric.dataset, "value": _mean(values), "n": len(values),
-                                "higher_is_better": metric.higher_is_better, "description": metric.description}  # fmt: skip
+        summary[metric.name] = {
+            "dataset": metric.dataset,
+            "value": _mean(values),
+            "n": len(values),
+            "higher_is_better": metric.higher_is_better,
+            "description": metric.description,
+        }
     return summary

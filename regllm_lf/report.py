@@ -83,8 +83,9 @@ def write_report(out_dir: Path, scorer: Scorer | None = None) -> dict[str, dict[
     rows = _summary_table({label: summary})
     chart = _bar_chart(out_dir / "report.png", {label: summary})
     title = f"Evaluación de {label}: {len(results)} respuestas"
-    (out_dir / "report.md").write_text(f"# {title}\n\n{_markdown(header, rows)}\n\n![chart]({chart.name})\n",
-                                       encoding="utf-8")  # fmt: skip
+    (out_dir / "report.md").write_text(
+        f"# {title}\n\n{_markdown(header, rows)}\n\n![chart]({chart.name})\n", encoding="utf-8"
+    )
     (out_dir / "report.html").write_text(_html(title, header, rows, chart.name), encoding="utf-8")
     return summary
 
@@ -110,16 +111,20 @@ def compare_runs(base_dir: Path, tuned_dir: Path, out_dir: Path | None = None, e
             if value is not None and old is not None and value != old:
                 changed.append((abs(value - old), result["id"], name, old, value, before["answer"], result["answer"]))
     changed.sort(key=lambda item: (-item[0], item[1], item[2]))
-    lines = [f"| {i} | {n} | {_format(o)} → {_format(v)} | {_clip(a)} | {_clip(b)} |"
-             for _, i, n, o, v, a, b in changed[:examples]]  # fmt: skip
+    lines = [
+        f"| {i} | {n} | {_format(o)} → {_format(v)} | {_clip(a)} | {_clip(b)} |"
+        for _, i, n, o, v, a, b in changed[:examples]
+    ]
     example_table = "| id | metric | score | base answer | tuned answer |\n|---|---|---|---|---|\n" + "\n".join(lines)
     text = f"## Base vs fine-tuned\n\n{_markdown(header, rows)}\n\n### Examples that changed ({len(changed)})\n\n"
     text += example_table + "\n"
     out_dir = out_dir or tuned_dir
     chart = _bar_chart(out_dir / "compare.png", runs)
     (out_dir / "compare.md").write_text(text + f"\n![chart]({chart.name})\n", encoding="utf-8")
-    (out_dir / "compare.html").write_text(_html("Base vs fine-tuned", header, rows, chart.name,
-                                                "<pre>" + html.escape(example_table) + "</pre>"), encoding="utf-8")  # fmt: skip
+    (out_dir / "compare.html").write_text(
+        _html("Base vs fine-tuned", header, rows, chart.name, "<pre>" + html.escape(example_table) + "</pre>"),
+        encoding="utf-8",
+    )
     return text
 
 

@@ -29,8 +29,14 @@ def llamafactory_cli() -> str:
 
 
 def offline_environment() -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-            "PYTHONUNBUFFERED": "1", "WANDB_DISABLED": "true"}  # fmt: skip
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "WANDB_DISABLED": "true",
+    }
 
 
 def free_port() -> int:
@@ -86,8 +92,9 @@ class ApiServer:
 
         stream = self.log.open("w", encoding="utf-8")
         environment = {**offline_environment(), **self.command.child_environment()}
-        self.process = subprocess.Popen(self.command.argv, cwd=REPO_ROOT, env=environment, stdout=stream,
-                                        stderr=subprocess.STDOUT)  # fmt: skip
+        self.process = subprocess.Popen(
+            self.command.argv, cwd=REPO_ROOT, env=environment, stdout=stream, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -151,6 +158,7 @@ def cpu_round_trip(work_dir: Path, steps: int = 3, question: str = QUESTION) -> 
     print("[4/4] llamafactory-cli api (Hugging Face backend) + one question through the openai client", flush=True)
     with ApiServer(merged, spec.template, logs / "api.log") as server:
         answer = ask(server.base_url, question)
-    (work_dir / "answer.json").write_text(json.dumps({"question": question, "answer": answer}, ensure_ascii=False,
-                                                     indent=2) + "\n", encoding="utf-8")  # fmt: skip
+    (work_dir / "answer.json").write_text(
+        json.dumps({"question": question, "answer": answer}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return RoundTrip(base, adapter, merged, answer, logs)

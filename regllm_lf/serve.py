@@ -82,10 +82,13 @@ def vllm_command(
         chat_template = write_adapter_chat_template(adapter_dir, template_name or "qwen")
         argv += [
             "--enable-lora",
-            "--lora-modules", f"{served_model_name}={adapter_dir}",
-            "--max-lora-rank", str(vllm_lora_rank(adapter_dir)),
-            "--chat-template", str(chat_template),
-        ]  # fmt: skip
+            "--lora-modules",
+            f"{served_model_name}={adapter_dir}",
+            "--max-lora-rank",
+            str(vllm_lora_rank(adapter_dir)),
+            "--chat-template",
+            str(chat_template),
+        ]
     if tensor_parallel_size > 1:
         argv += ["--tensor-parallel-size", str(tensor_parallel_size)]
     if max_model_len:

@@ -19,9 +19,22 @@ from regllm_lf.jsonio import read_records
 
 # Every special token any of our model families' chat templates uses.
 SPECIAL_TOKENS = [
-    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>",
-    "<bos>", "<eos>", "<pad>", "<start_of_turn>", "<end_of_turn>", "<s>", "</s>", "<unk>",
-]  # fmt: skip
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|system|>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|end|>",
+    "<bos>",
+    "<eos>",
+    "<pad>",
+    "<start_of_turn>",
+    "<end_of_turn>",
+    "<s>",
+    "</s>",
+    "<unk>",
+]
 VOCAB_SIZE = 1200
 
 
@@ -35,13 +48,15 @@ class Family:
 
 FAMILIES = {
     "qwen2": Family("qwen2", {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}),
-    "phi3": Family("phi3", {"bos_token": "<s>", "eos_token": "<|endoftext|>", "unk_token": "<unk>",
-                            "pad_token": "<|endoftext|>"}),
+    "phi3": Family(
+        "phi3", {"bos_token": "<s>", "eos_token": "<|endoftext|>", "unk_token": "<unk>", "pad_token": "<|endoftext|>"}
+    ),
     "phi": Family("phi", {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}),
-    "stablelm": Family("stablelm", {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
-                                    "unk_token": "<|endoftext|>"}),
+    "stablelm": Family(
+        "stablelm", {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}
+    ),
     "gemma": Family("gemma", {"bos_token": "<bos>", "eos_token": "<eos>", "pad_token": "<pad>", "unk_token": "<unk>"}),
-}  # fmt: skip
+}
 
 
 def project_texts() -> list[str]:
@@ -50,8 +65,9 @@ def project_texts() -> list[str]:
     return [message["content"] for row in rows for message in row["messages"]]
 
 
-def train_tokenizer(out_dir: Path, special: dict[str, str], chat_template: str | None = None,
-                    texts: list[str] | None = None) -> PreTrainedTokenizerFast:  # fmt: skip
+def train_tokenizer(
+    out_dir: Path, special: dict[str, str], chat_template: str | None = None, texts: list[str] | None = None
+) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer trained on ``texts`` (default: all our dataset texts), saved to ``out_dir``."""
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -76,9 +92,15 @@ def _config(architecture: str, vocab_size: int, token_ids: dict[str, int | None]
     import transformers
 
     common = dict(
-        vocab_size=vocab_size, hidden_size=hidden_size, intermediate_size=2 * hidden_size, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192, **token_ids,
-    )  # fmt: skip
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=8192,
+        **token_ids,
+    )
     if architecture == "qwen2":
         return transformers.Qwen2Config(tie_word_embeddings=True, **common)
     if architecture == "phi3":

@@ -31,14 +31,17 @@ def main() -> None:
             print(f"P5 — {QUESTIONS} questions, max 16 new tokens, llamafactory-cli api (HF backend, CPU)")
             rates = {}
             for concurrency in (1, 16):
-                runner = Runner(server.base_url, "regllm", work / f"c{concurrency}", concurrency=concurrency,
-                                max_tokens=16)  # fmt: skip
+                runner = Runner(
+                    server.base_url, "regllm", work / f"c{concurrency}", concurrency=concurrency, max_tokens=16
+                )
                 started = time.perf_counter()
                 answered, failed = runner.run(questions, progress=False)
                 elapsed = time.perf_counter() - started
                 rates[concurrency] = answered / elapsed
-                print(f"  concurrency {concurrency:2}: {answered} answered, {len(failed)} failed, {elapsed:6.1f} s, "
-                      f"{rates[concurrency]:5.2f} questions/s")  # fmt: skip
+                print(
+                    f"  concurrency {concurrency:2}: {answered} answered, {len(failed)} failed, {elapsed:6.1f} s, "
+                    f"{rates[concurrency]:5.2f} questions/s"
+                )
             print(f"  speed-up 16 vs 1: {rates[16] / rates[1]:.2f}x")
 
 

@@ -60,13 +60,16 @@ def main() -> None:
         return
     results = []
     for size in SIZES:
-        output = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True,
-                                check=True)  # fmt: skip
+        output = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True
+        )
         results.append(json.loads(output.stdout.strip().splitlines()[-1]))
     print("P3 — build + validate (schema, roles, ids, citations) + split + write + register")
     for result in results:
-        print(f"  {result['rows']:7,} rows  {result['seconds']:7.1f} s  {result['rows_per_second']:8,.0f} rows/s  "
-              f"peak RSS {result['peak_mib']:7.0f} MiB")  # fmt: skip
+        print(
+            f"  {result['rows']:7,} rows  {result['seconds']:7.1f} s  {result['rows_per_second']:8,.0f} rows/s  "
+            f"peak RSS {result['peak_mib']:7.0f} MiB"
+        )
     ratio = results[1]["seconds"] / results[0]["seconds"]
     print(f"  time ratio 100k/10k: {ratio:.1f} (10.0 = linear)")
 

@@ -19,9 +19,15 @@ from regllm_lf.paths import REPO_ROOT
 from regllm_lf.roundtrip import free_port, llamafactory_cli, offline_environment
 
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def chromium_path() -> str:
@@ -39,10 +45,16 @@ def chromium_path() -> str:
 def board_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = (tmp_path_factory.mktemp("board") / "webui.log").open("w")
-    environment = {**offline_environment(), "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-                   "GRADIO_ANALYTICS_ENABLED": "False", "BROWSER": "true"}  # fmt: skip
-    process = subprocess.Popen([llamafactory_cli(), "webui"], cwd=REPO_ROOT, env=environment, stdout=log,
-                               stderr=subprocess.STDOUT)  # fmt: skip
+    environment = {
+        **offline_environment(),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "BROWSER": "true",
+    }
+    process = subprocess.Popen(
+        [llamafactory_cli(), "webui"], cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 240
     try:

@@ -29,8 +29,16 @@ def test_pairs_come_from_train_rows_only_and_cover_every_kind() -> None:
     sources = {pair["metadata"]["source_id"] for pair in pairs}
     assert sources <= train_ids and not sources & test_ids
     kinds = Counter(pair["metadata"]["negative_kind"] for pair in pairs)
-    assert set(kinds) == {"otro_banco", "otro_anio", "cifra_alterada", "alucinacion", "cita_erronea",
-                          "cita_inexistente", "hallazgo_omitido", "falso_cumplimiento"}, kinds  # fmt: skip
+    assert set(kinds) == {
+        "otro_banco",
+        "otro_anio",
+        "cifra_alterada",
+        "alucinacion",
+        "cita_erronea",
+        "cita_inexistente",
+        "hallazgo_omitido",
+        "falso_cumplimiento",
+    }, kinds
     assert generate_dpo_rows() == pairs  # deterministic
 
 
@@ -67,11 +75,21 @@ def test_llamafactory_loads_every_pair(tiny_qwen2: Path, tmp_path: Path) -> None
     from llamafactory.hparams import get_train_args
     from llamafactory.model import load_tokenizer
 
-    model_args, data_args, training_args, _, _ = get_train_args({
-        "model_name_or_path": str(tiny_qwen2), "stage": "dpo", "do_train": True, "finetuning_type": "lora",
-        "dataset": DPO_ENTRY, "dataset_dir": str(DATASETS_DIR), "template": "qwen", "cutoff_len": 16384,
-        "output_dir": str(tmp_path), "overwrite_cache": True, "report_to": "none",
-    })  # fmt: skip
+    model_args, data_args, training_args, _, _ = get_train_args(
+        {
+            "model_name_or_path": str(tiny_qwen2),
+            "stage": "dpo",
+            "do_train": True,
+            "finetuning_type": "lora",
+            "dataset": DPO_ENTRY,
+            "dataset_dir": str(DATASETS_DIR),
+            "template": "qwen",
+            "cutoff_len": 16384,
+            "output_dir": str(tmp_path),
+            "overwrite_cache": True,
+            "report_to": "none",
+        }
+    )
     tokenizer_module = load_tokenizer(model_args)
     template = get_template_and_fix_tokenizer(tokenizer_module["tokenizer"], data_args)
     module = get_dataset(template, model_args, data_args, training_args, "rm", **tokenizer_module)
@@ -82,8 +100,9 @@ def test_llamafactory_loads_every_pair(tiny_qwen2: Path, tmp_path: Path) -> None
 def test_dpo_recipe_trains_two_steps_from_an_sft_adapter(tiny_qwen2: Path, tmp_path: Path) -> None:
     sft = train_tiny(tiny_qwen2, tmp_path / "sft", tmp_path / "sft.log", str(RECIPES_DIR / "qwen7b_lora.yaml"), 1)
     overrides = {"adapter_name_or_path": str(sft), "ref_model": str(tiny_qwen2), "ref_model_adapters": str(sft)}
-    out = train_tiny(tiny_qwen2, tmp_path / "dpo", tmp_path / "dpo.log", str(RECIPES_DIR / "qwen7b_lora_dpo.yaml"),
-                     2, overrides)  # fmt: skip
+    out = train_tiny(
+        tiny_qwen2, tmp_path / "dpo", tmp_path / "dpo.log", str(RECIPES_DIR / "qwen7b_lora_dpo.yaml"), 2, overrides
+    )
     logs = [json.loads(line) for line in (out / "trainer_log.jsonl").read_text().splitlines()]
     assert logs[-1]["current_steps"] == 2 and (out / "adapter_model.safetensors").is_file()
 

@@ -20,13 +20,23 @@ SEEN = 6  # LLaMA-Factory's max_samples takes the first rows: the same ones load
 def test_fine_tuned_tiny_model_beats_untrained_on_seen_questions(tmp_path: Path) -> None:
     base = build_qwen2(tmp_path / "base", hidden_size=128)
     memorise = {
-        "dataset": "regllm_banking_qa_train", "max_samples": str(SEEN), "finetuning_type": "full",
-        "learning_rate": "3e-3", "lr_scheduler_type": "constant", "warmup_steps": "0", "packing": "false",
-        "neat_packing": "false", "per_device_train_batch_size": str(SEEN), "gradient_accumulation_steps": "1",
-        "eval_steps": "100000", "logging_steps": "20", "save_steps": "100000",
-    }  # fmt: skip
-    tuned = train_tiny(base, tmp_path / "tuned", tmp_path / "train.log", str(RECIPES_DIR / "qwen7b_lora.yaml"), 120,
-                       memorise)  # fmt: skip
+        "dataset": "regllm_banking_qa_train",
+        "max_samples": str(SEEN),
+        "finetuning_type": "full",
+        "learning_rate": "3e-3",
+        "lr_scheduler_type": "constant",
+        "warmup_steps": "0",
+        "packing": "false",
+        "neat_packing": "false",
+        "per_device_train_batch_size": str(SEEN),
+        "gradient_accumulation_steps": "1",
+        "eval_steps": "100000",
+        "logging_steps": "20",
+        "save_steps": "100000",
+    }
+    tuned = train_tiny(
+        base, tmp_path / "tuned", tmp_path / "train.log", str(RECIPES_DIR / "qwen7b_lora.yaml"), 120, memorise
+    )
     questions = load_questions("train", ["banking_qa"], limit=SEEN)
     scores = {}
     for name, model_dir in (("untrained", base), ("fine-tuned", tuned)):

@@ -20,8 +20,13 @@ from regllm_lf.report import compare_runs, write_report
 class FakeEndpoint:
     """Answers with the gold answer (or a fixed text); fails the first tries of some questions."""
 
-    def __init__(self, answers: dict[str, str], flaky: dict[str, list[int]] | None = None, fixed: str | None = None,
-                 delay: float = 0.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        answers: dict[str, str],
+        flaky: dict[str, list[int]] | None = None,
+        fixed: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         self.answers, self.flaky, self.fixed, self.delay = answers, flaky or {}, fixed, delay
         self.calls: dict[str, int] = {}
         self.in_flight = self.peak = 0
@@ -40,9 +45,15 @@ class FakeEndpoint:
             if attempt <= len(statuses):
                 return statuses[attempt - 1], {"error": {"message": "try again"}}
             content = self.fixed if self.fixed is not None else self.answers[question]
-            return 200, {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                         "choices": [{"index": 0, "finish_reason": "stop",
-                                      "message": {"role": "assistant", "content": content}}]}  # fmt: skip
+            return 200, {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+            }
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -123,8 +134,24 @@ def test_cli_eval_and_compare(serve, tmp_path: Path, capsys: pytest.CaptureFixtu
     base_url = serve(FakeEndpoint({}, fixed="No lo sé."))
     tuned_url = serve(FakeEndpoint(_gold()))
     for name, url in (("base", base_url), ("tuned", tuned_url)):
-        assert main(["eval", "--base-url", url, "--model", name, "--out", str(tmp_path / name), "--datasets",
-                     "banking_qa", "regulation", "--no-progress"]) == 0  # fmt: skip
+        assert (
+            main(
+                [
+                    "eval",
+                    "--base-url",
+                    url,
+                    "--model",
+                    name,
+                    "--out",
+                    str(tmp_path / name),
+                    "--datasets",
+                    "banking_qa",
+                    "regulation",
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
     assert main(["eval-compare", str(tmp_path / "base"), str(tmp_path / "tuned")]) == 0
     output = capsys.readouterr().out
     assert "numeric_accuracy" in output and "+1.000" in output and "Examples that changed" in output

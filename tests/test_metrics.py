@@ -12,9 +12,20 @@ from regllm_lf.metrics import Scorer, aggregate, banking_scores, regulation_scor
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1.797.062", 1797062), ("1,797,062", 1797062), ("11.076", 11076), ("12,3", 12.3), ("12.3", 12.3),
-     ("0,123", 0.123), ("0.123", 0.123), ("1.234,5", 1234.5), ("1,234.5", 1234.5), ("-3,4", -3.4), ("845", 845)],
-)  # fmt: skip
+    [
+        ("1.797.062", 1797062),
+        ("1,797,062", 1797062),
+        ("11.076", 11076),
+        ("12,3", 12.3),
+        ("12.3", 12.3),
+        ("0,123", 0.123),
+        ("0.123", 0.123),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("-3,4", -3.4),
+        ("845", 845),
+    ],
+)
 def test_parse_number(text: str, value: float) -> None:
     assert parse_number(text) == pytest.approx(value)
 
@@ -66,8 +77,17 @@ def test_citation_forms(text: str, expected: list) -> None:
 
 
 def test_banking_scores() -> None:
-    metadata = {"facts": [{"bank_id": "santander", "year": 2023, "metric": "net_attributable_profit",
-                           "value": 11076, "unit": "millones EUR"}]}  # fmt: skip
+    metadata = {
+        "facts": [
+            {
+                "bank_id": "santander",
+                "year": 2023,
+                "metric": "net_attributable_profit",
+                "value": 11076,
+                "unit": "millones EUR",
+            }
+        ]
+    }
     assert banking_scores(metadata, "Banco Santander ganó 11.076 millones EUR en 2023.")["numeric_accuracy"] == 1.0
     assert banking_scores(metadata, "Banco Santander ganó 9.605 millones EUR en 2023.")["numeric_accuracy"] == 0.0
     assert banking_scores(metadata, "BBVA ganó 11.076 millones EUR en 2023.")["numeric_accuracy"] == 0.0
@@ -91,8 +111,14 @@ def test_gold_answers_score_perfectly() -> None:
     for question in load_questions("test"):
         results.append({"scores": scorer.score(question.metadata, question.gold)})
     summary = aggregate(results)
-    for name in ("numeric_accuracy", "abstention_rate", "citation_precision", "citation_recall",
-                 "citation_resolvable", "sql_runs"):  # fmt: skip
+    for name in (
+        "numeric_accuracy",
+        "abstention_rate",
+        "citation_precision",
+        "citation_recall",
+        "citation_resolvable",
+        "sql_runs",
+    ):
         assert summary[name]["value"] == 1.0 and summary[name]["n"] > 0, (name, summary[name])
     assert summary["hallucination_rate"]["value"] == 0.0
     # Cue matching is a proxy: the ceiling on our own gold reviews (documented in metrics.raised_findings).

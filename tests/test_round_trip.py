@@ -33,22 +33,60 @@ def test_train_merge_serve_answer(trip) -> None:  # noqa: ANN001
 def test_chat_script_with_merged_dir_and_endpoint(trip) -> None:  # noqa: ANN001
     script = str(REPO_ROOT / "scripts" / "use_banking_model.py")
     local = subprocess.run(
-        [sys.executable, script, "--model-path", str(trip.merged), "--mode", "single", "--query", "¿Qué es la LGD?",
-         "--max-tokens", "8"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            script,
+            "--model-path",
+            str(trip.merged),
+            "--mode",
+            "single",
+            "--query",
+            "¿Qué es la LGD?",
+            "--max-tokens",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert local.returncode == 0, local.stderr[-2000:]
     adapter = subprocess.run(
-        [sys.executable, script, "--model-path", str(trip.adapter), "--base", str(trip.base), "--mode", "single",
-         "--query", "¿Qué es la LGD?", "--max-tokens", "8"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            script,
+            "--model-path",
+            str(trip.adapter),
+            "--base",
+            str(trip.base),
+            "--mode",
+            "single",
+            "--query",
+            "¿Qué es la LGD?",
+            "--max-tokens",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert adapter.returncode == 0, adapter.stderr[-2000:]
     with ApiServer(trip.merged, "qwen", trip.logs / "api2.log") as server:
         assert ask(server.base_url, "Hola", max_tokens=4) != ""
         remote = subprocess.run(
-            [sys.executable, script, "--base-url", server.base_url, "--mode", "single", "--query", "Hola",
-             "--max-tokens", "4"],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                script,
+                "--base-url",
+                server.base_url,
+                "--mode",
+                "single",
+                "--query",
+                "Hola",
+                "--max-tokens",
+                "4",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert remote.returncode == 0, remote.stderr[-2000:]

@@ -50,11 +50,14 @@ def test_lora_rank_rounding(adapter: Path) -> None:
         assert vllm_lora_rank(adapter) == expected
 
 
-def test_api_key_comes_from_the_environment_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_api_key_comes_from_the_environment_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("REGLLM_TEST_KEY", "s3cr3t-value")
-    for command in (vllm_command(str(tmp_path), api_key_env="REGLLM_TEST_KEY"),
-                    llamafactory_api_command(str(tmp_path), "qwen", api_key_env="REGLLM_TEST_KEY")):  # fmt: skip
+    for command in (
+        vllm_command(str(tmp_path), api_key_env="REGLLM_TEST_KEY"),
+        llamafactory_api_command(str(tmp_path), "qwen", api_key_env="REGLLM_TEST_KEY"),
+    ):
         assert "s3cr3t-value" not in " ".join(command.argv) and "s3cr3t-value" not in command.shown()
         assert "$REGLLM_TEST_KEY" in command.shown()
         child = command.child_environment()
@@ -68,12 +71,36 @@ def test_api_key_comes_from_the_environment_only(tmp_path: Path, monkeypatch: py
 
 
 def test_train_command_passes_overrides(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["train", "--model", "gemma-2b", "--qlora", "--epochs", "2", "--batch-size", "4", "--lr", "3e-4",
-                 "--small-subset", "--print", "logging_steps=1"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "gemma-2b",
+                "--qlora",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "4",
+                "--lr",
+                "3e-4",
+                "--small-subset",
+                "--print",
+                "logging_steps=1",
+            ]
+        )
+        == 0
+    )
     line = capsys.readouterr().out.strip()
     assert line.startswith("llamafactory-cli train recipes/gemma2b_qlora.yaml ")
-    for part in ("num_train_epochs=2.0", "per_device_train_batch_size=4", "learning_rate=0.0003", "max_samples=40",
-                 "logging_steps=1", "output_dir=saves/gemma2b/qlora/quick"):  # fmt: skip
+    for part in (
+        "num_train_epochs=2.0",
+        "per_device_train_batch_size=4",
+        "learning_rate=0.0003",
+        "max_samples=40",
+        "logging_steps=1",
+        "output_dir=saves/gemma2b/qlora/quick",
+    ):
         assert part in line.split()
 
 
@@ -85,8 +112,9 @@ def test_train_help_lists_the_models(capsys: pytest.CaptureFixture[str]) -> None
         assert key in text
 
 
-def test_train_with_a_data_file_validates_and_registers_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_train_with_a_data_file_validates_and_registers_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import regllm_lf.training as training
 
     registered: dict = {}

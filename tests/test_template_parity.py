@@ -24,8 +24,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("family", "template_name", "jinja", "end_token", "base_matches"), CASES,
-                         ids=[case[2] or case[0] for case in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("family", "template_name", "jinja", "end_token", "base_matches"), CASES, ids=[case[2] or case[0] for case in CASES]
+)
 def test_saved_template_renders_the_training_ids(
     tmp_path: Path, family: str, template_name: str, jinja: str | None, end_token: str, base_matches: bool
 ) -> None:
