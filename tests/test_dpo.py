@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_llamafactory_loader import _load_with_llamafactory  # noqa: F401 - reused loader
+from test_llamafactory_loader import load_with_llamafactory
 from test_validate import write_jsonl
 
 from regllm_lf.catalog import DATASETS
@@ -71,28 +71,7 @@ def test_registered_with_ranking() -> None:
 
 @pytest.mark.slow
 def test_llamafactory_loads_every_pair(tiny_qwen2: Path, tmp_path: Path) -> None:
-    from llamafactory.data import get_dataset, get_template_and_fix_tokenizer
-    from llamafactory.hparams import get_train_args
-    from llamafactory.model import load_tokenizer
-
-    model_args, data_args, training_args, _, _ = get_train_args(
-        {
-            "model_name_or_path": str(tiny_qwen2),
-            "stage": "dpo",
-            "do_train": True,
-            "finetuning_type": "lora",
-            "dataset": DPO_ENTRY,
-            "dataset_dir": str(DATASETS_DIR),
-            "template": "qwen",
-            "cutoff_len": 16384,
-            "output_dir": str(tmp_path),
-            "overwrite_cache": True,
-            "report_to": "none",
-        }
-    )
-    tokenizer_module = load_tokenizer(model_args)
-    template = get_template_and_fix_tokenizer(tokenizer_module["tokenizer"], data_args)
-    module = get_dataset(template, model_args, data_args, training_args, "rm", **tokenizer_module)
+    module = load_with_llamafactory(tiny_qwen2, DATASETS_DIR, [DPO_ENTRY], tmp_path, "qwen", stage="dpo")
     assert len(module["train_dataset"]) == len(_pairs()) > 200
 
 

@@ -15,7 +15,10 @@ def _rows(path: Path) -> int:
     return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
-def _load_with_llamafactory(model_dir: Path, dataset_dir: Path, names: list[str], output_dir: Path, template: str):
+def load_with_llamafactory(
+    model_dir: Path, dataset_dir: Path, names: list[str], output_dir: Path, template: str, stage: str = "sft"
+):
+    """LLaMA-Factory's own dataset pipeline (parser, converter, preprocessing) for a training stage."""
     from llamafactory.data import get_dataset, get_template_and_fix_tokenizer
     from llamafactory.hparams import get_train_args
     from llamafactory.model import load_tokenizer
@@ -23,7 +26,7 @@ def _load_with_llamafactory(model_dir: Path, dataset_dir: Path, names: list[str]
     model_args, data_args, training_args, _, _ = get_train_args(
         {
             "model_name_or_path": str(model_dir),
-            "stage": "sft",
+            "stage": stage,
             "do_train": True,
             "finetuning_type": "lora",
             "dataset": ",".join(names),
@@ -37,7 +40,8 @@ def _load_with_llamafactory(model_dir: Path, dataset_dir: Path, names: list[str]
     )
     tokenizer_module = load_tokenizer(model_args)
     template_obj = get_template_and_fix_tokenizer(tokenizer_module["tokenizer"], data_args)
-    return get_dataset(template_obj, model_args, data_args, training_args, "sft", **tokenizer_module)
+    data_stage = "rm" if stage in ("dpo", "rm") else stage  # pairwise preprocessing for preference data
+    return get_dataset(template_obj, model_args, data_args, training_args, data_stage, **tokenizer_module)
 
 
 @pytest.mark.slow
@@ -47,7 +51,7 @@ def test_every_registered_row_survives_llamafactory(tiny_qwen2: Path, tmp_path: 
     names = [dataset.entry_name(split) for dataset in DATASETS]
     assert all(name in info for name in names)
     rows_in = sum(_rows(DATASETS_DIR / info[name]["file_name"]) for name in names)
-    module = _load_with_llamafactory(tiny_qwen2, DATASETS_DIR, names, tmp_path, "qwen")
+    module = load_with_llamafactory(tiny_qwen2, DATASETS_DIR, names, tmp_path, "qwen")
     assert rows_in > 0
     assert len(module["train_dataset"]) == rows_in
 
@@ -61,5 +65,5 @@ def test_llamafactory_would_drop_a_malformed_row(tiny_qwen2: Path, tmp_path: Pat
     bad = {"messages": [{"role": "assistant", "content": "Sin pregunta"}, {"role": "user", "content": "¿?"}]}
     (tmp_path / "rows.jsonl").write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
     register_entries(tmp_path, {"regllm_probe": sharegpt_entry("rows.jsonl")})
-    module = _load_with_llamafactory(tiny_qwen2, tmp_path, ["regllm_probe"], tmp_path / "out", "qwen")
+    module = load_with_llamafactory(tiny_qwen2, tmp_path, ["regllm_probe"], tmp_path / "out", "qwen")
     assert len(module["train_dataset"]) == 1

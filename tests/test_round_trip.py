@@ -29,64 +29,29 @@ def test_train_merge_serve_answer(trip) -> None:  # noqa: ANN001
     assert end == "<|im_end|>" and generation["eos_token_id"]
 
 
-@pytest.mark.slow
-def test_chat_script_with_merged_dir_and_endpoint(trip) -> None:  # noqa: ANN001
+def run_chat_script(*arguments: str, timeout: int = 300) -> subprocess.CompletedProcess:
     script = str(REPO_ROOT / "scripts" / "use_banking_model.py")
-    local = subprocess.run(
-        [
-            sys.executable,
-            script,
-            "--model-path",
-            str(trip.merged),
-            "--mode",
-            "single",
-            "--query",
-            "¿Qué es la LGD?",
-            "--max-tokens",
-            "8",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert local.returncode == 0, local.stderr[-2000:]
-    adapter = subprocess.run(
-        [
-            sys.executable,
-            script,
-            "--model-path",
-            str(trip.adapter),
-            "--base",
-            str(trip.base),
-            "--mode",
-            "single",
-            "--query",
-            "¿Qué es la LGD?",
-            "--max-tokens",
-            "8",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    command = [
+        sys.executable,
+        script,
+        *arguments,
+        "--mode",
+        "single",
+        "--query",
+        "¿Qué es la LGD?",
+        "--max-tokens",
+        "8",
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_chat_script_with_merged_dir_adapter_and_endpoint(trip) -> None:  # noqa: ANN001
+    merged = run_chat_script("--model-path", str(trip.merged))
+    assert merged.returncode == 0, merged.stderr[-2000:]
+    adapter = run_chat_script("--model-path", str(trip.adapter), "--base", str(trip.base))
     assert adapter.returncode == 0, adapter.stderr[-2000:]
     with ApiServer(trip.merged, "qwen", trip.logs / "api2.log") as server:
         assert ask(server.base_url, "Hola", max_tokens=4) != ""
-        remote = subprocess.run(
-            [
-                sys.executable,
-                script,
-                "--base-url",
-                server.base_url,
-                "--mode",
-                "single",
-                "--query",
-                "Hola",
-                "--max-tokens",
-                "4",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        remote = run_chat_script("--base-url", server.base_url, timeout=120)
         assert remote.returncode == 0, remote.stderr[-2000:]
