@@ -66,3 +66,24 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert len(commands) == 2 and "quickstart" in commands[0] and "pytest" in commands[1]
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1].replace("pip install -c", "pip install -q -c") in ci
+
+
+def test_original_guide_scripts_still_work() -> None:
+    """The seed guide's commands: validate, regenerate (no drift) and export."""
+    import subprocess
+    import sys
+
+    for script, args in (
+        ("dataset_utils.py", ["validate"]),
+        ("generate_example_data.py", []),
+        ("export_datasets.py", ["--out-dir", str(REPO_ROOT / "build" / "exports-check")]),
+    ):
+        result = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "scripts" / script), *args],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            timeout=300,
+        )
+        assert result.returncode == 0, (script, result.stderr[-2000:])
+    test_banking_and_split_files_have_no_drift()
