@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from regllm_lf.models import DEFAULT_SYSTEM, load_models
+from regllm_lf.models import DEFAULT_SYSTEM, model_for_hf_id
 
 Answerer = Callable[[list[dict[str, str]]], str]
 
@@ -26,10 +26,8 @@ def template_for(model_path: Path, explicit: str | None) -> str:
         if adapter_config.is_file()
         else ""
     )
-    for spec in load_models().values():
-        if spec.hf_id == base:
-            return spec.template
-    return "qwen"
+    spec = model_for_hf_id(base)
+    return spec.template if spec else "qwen"
 
 
 def local_answerer(model_path: Path, base: str | None, template: str | None, max_new_tokens: int) -> Answerer:

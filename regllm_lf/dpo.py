@@ -56,6 +56,9 @@ def _pair(row: dict[str, Any], rejected: str, kind: str) -> dict[str, Any] | Non
 
 class BankingNegatives:
     def __init__(self, rows: list[dict[str, Any]]) -> None:
+        from regllm_lf.banking_qa import load_templates
+
+        self.templates = load_templates()
         self.values: dict[tuple[str, int, str], dict[str, Any]] = {}
         for row in rows:
             for fact in row["metadata"]["facts"]:
@@ -99,13 +102,11 @@ class BankingNegatives:
 
     def _hallucinations(self, row: dict[str, Any]) -> list[tuple[str, str]]:
         """An invented figure where the true answer says the figure is not available."""
-        from regllm_lf.banking_qa import load_templates
-
         row_id = row["metadata"]["id"]
         probe = re.match(r"bank-sin-dato-.+-(?P<year>\d{4})-(?P<metric>[a-z0-9_]+)$", row_id)
         if not probe:
             return []
-        words = load_templates().metric_words(probe.group("metric"))
+        words = self.templates.metric_words(probe.group("metric"))
         pattern = re.escape(words["metric"]) + r" de (?P<bank>.+?) en \d{4} en mis fuentes"
         bank = re.search(pattern, row["messages"][-1]["content"])
         if not bank:

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from regllm_lf.jsonio import read_records
-from regllm_lf.models import ModelSpec, load_models
+from regllm_lf.models import ModelSpec, model_for_hf_id
 from regllm_lf.paths import DATASETS_DIR, REPO_ROOT
 
 GIB = 1024**3
@@ -77,10 +77,10 @@ def _row_lengths(dataset_names: list[str]) -> tuple[list[int], str]:
 
 
 def model_for_recipe(recipe: dict) -> ModelSpec:
-    for model in load_models().values():
-        if model.hf_id == recipe["model_name_or_path"]:
-            return model
-    raise KeyError(f"model {recipe['model_name_or_path']!r} is not in the model catalogue")
+    model = model_for_hf_id(recipe["model_name_or_path"])
+    if model is None:
+        raise KeyError(f"model {recipe['model_name_or_path']!r} is not in the model catalogue")
+    return model
 
 
 def estimate_recipe(path: Path) -> Estimate:

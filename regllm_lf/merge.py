@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,10 +122,3 @@ def finalize_merged_dir(
 
 def export_command(recipe: str, overrides: dict[str, str]) -> list[str]:
     return ["llamafactory-cli", "export", recipe, *(f"{key}={value}" for key, value in overrides.items())]
-
-
-def merge(recipe: str, overrides: dict[str, str], template_name: str, export_dir: Path) -> ParityReport:
-    """Run LLaMA-Factory's export, then finalize the merged directory."""
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    subprocess.run(export_command(recipe, overrides), check=True, env=environment)
-    return finalize_merged_dir(export_dir, template_name)

@@ -73,6 +73,11 @@ def load_models() -> dict[str, ModelSpec]:
     return {key: ModelSpec(key=key, **{**defaults, **values}) for key, values in data["models"].items()}
 
 
+def model_for_hf_id(hf_id: str) -> ModelSpec | None:
+    """The catalogue entry whose Hugging Face id is ``hf_id``, if any."""
+    return next((model for model in load_models().values() if model.hf_id == hf_id), None)
+
+
 def model_named(key: str) -> ModelSpec:
     models = load_models()
     if key not in models:

@@ -182,8 +182,3 @@ def register_entries(dataset_dir: Path, entries: dict[str, dict[str, Any]]) -> P
         if existing is None or new_text != existing:
             write_atomic(path, new_text)
     return path
-
-
-def read_entries(dataset_dir: Path) -> dict[str, Any]:
-    path = dataset_dir / INFO_FILE
-    return json.loads(_parse_existing(path, path.read_bytes())) if path.exists() else {}

@@ -62,11 +62,12 @@ def train_tiny(base: Path, out: Path, log: Path, recipe: str, steps: int, extra:
 
 
 def merge_tiny(base: Path, adapter: Path, out: Path, log: Path, model_key: str = "qwen2.5-7b") -> Path:
-    from regllm_lf.merge import finalize_merged_dir
+    from regllm_lf.merge import export_command, finalize_merged_dir
 
     spec = model_named(model_key)
     overrides = {"model_name_or_path": str(base), "adapter_name_or_path": str(adapter), "export_dir": str(out)}
-    argv = [llamafactory_cli(), "export", spec.merge_recipe(), *(f"{k}={v}" for k, v in overrides.items())]
+    argv = export_command(spec.merge_recipe(), overrides)
+    argv[0] = llamafactory_cli()
     run_logged(argv, log, offline_environment())
     finalize_merged_dir(out, spec.template)
     return out

@@ -3,13 +3,12 @@
 Each id is hashed (SHA-256) to a number in [0, 1); below ``test_share`` it goes to test. Adding or
 removing examples never moves another one. Hashing each id independently samples every topic at the
 same rate (stratified in expectation), and the salt below was picked so that every topic with at least
-five rows has rows in both splits. ``split_summary`` reports the per-topic counts.
+five rows has rows in both splits.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from typing import Any
 
 TEST_SHARE = 0.2
@@ -51,7 +50,3 @@ def leaked_rows(split: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str]]
             if text in seen:
                 leaks.append((row["metadata"]["id"], seen[text]))
     return leaks
-
-
-def split_summary(split: dict[str, list[dict[str, Any]]]) -> dict[str, Counter]:
-    return {name: Counter(row["metadata"]["topic"] for row in rows) for name, rows in split.items()}

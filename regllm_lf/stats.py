@@ -14,6 +14,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ QWEN_PATTERN = (
 QWEN_SPECIAL = {"<|endoftext|>": 151643, "<|im_start|>": 151644, "<|im_end|>": 151645}
 
 
+@cache  # loading the 150k BPE ranks takes a second; the hardware table asks once per recipe
 def qwen_counter() -> TokenCounter:
     """Exact Qwen token counts of the chatml rendering, from the BPE ranks the dashscope package ships."""
     from importlib import resources
