@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from regllm_lf.evaluate import Runner, load_questions  # noqa: E402
-from regllm_lf.roundtrip import ApiServer  # noqa: E402
-from regllm_lf.tiny_models import build_qwen2  # noqa: E402
+from regllm_lf.demo.round_trip import ApiServer  # noqa: E402
+from regllm_lf.demo.tiny_models import build_qwen2  # noqa: E402
+from regllm_lf.evaluation.runner import Runner, load_questions  # noqa: E402
 
 QUESTIONS = 200
 

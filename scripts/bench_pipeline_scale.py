@@ -23,14 +23,14 @@ SIZES = (10_000, 100_000)
 
 
 def run_one(size: int) -> dict:
-    from regllm_lf.catalog import dataset_named
-    from regllm_lf.domain import DomainRules
-    from regllm_lf.jsonio import dump_jsonl, read_records, write_atomic
-    from regllm_lf.registry import register_entries, sharegpt_entry
-    from regllm_lf.splits import split_rows
-    from regllm_lf.validate import validate_records
+    from regllm_lf.core.jsonio import dump_jsonl, read_records, write_atomic
+    from regllm_lf.prepare.dataset_info import register_entries, sharegpt_entry
+    from regllm_lf.prepare.domain import DomainRules
+    from regllm_lf.prepare.split import split_rows
+    from regllm_lf.prepare.validate import validate_records
+    from regllm_lf.tasks.registry import task_named
 
-    seed = [r.data for r in read_records(dataset_named("regulation").source, [])]
+    seed = [r.data for r in read_records(task_named("regulation").source, [])]
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         source = work / "synthetic.jsonl"

@@ -19,17 +19,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from regllm_lf.catalog import DATASETS  # noqa: E402
-from regllm_lf.jsonio import read_records  # noqa: E402
-from regllm_lf.roundtrip import offline_environment, train_tiny  # noqa: E402
-from regllm_lf.tiny_models import build_qwen2  # noqa: E402
+from regllm_lf.core.jsonio import read_records  # noqa: E402
+from regllm_lf.demo.round_trip import offline_environment, train_tiny  # noqa: E402
+from regllm_lf.demo.tiny_models import build_qwen2  # noqa: E402
+from regllm_lf.tasks.registry import all_tasks  # noqa: E402
 
 GUIDE_MAX_LENGTH = 2048
 GUIDE_BATCH, GUIDE_ACCUMULATION = 2, 8
 
 
 def train_rows() -> list[dict]:
-    return [r.data for d in DATASETS for r in read_records(d.split_file("train"), [])]
+    return [r.data for d in all_tasks() for r in read_records(d.split_file("train"), [])]
 
 
 def ours_token_counts(model_dir: Path, work: Path) -> dict[str, float]:

@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from regllm_lf.estimate import estimate_recipe, markdown_table  # noqa: E402
+from regllm_lf.train.estimate import estimate_recipe, markdown_table  # noqa: E402
 
 START, END = "<!-- hardware-table:start -->", "<!-- hardware-table:end -->"
 

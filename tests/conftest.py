@@ -34,7 +34,7 @@ def chat_template(name: str | None) -> str | None:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str | None], Path]:
     """Build (once per session) a tiny random model of an architecture, with a family chat template."""
-    from regllm_lf.tiny_models import build_tiny_model
+    from regllm_lf.demo.tiny_models import build_tiny_model
 
     built: dict[tuple[str, str | None], Path] = {}
 

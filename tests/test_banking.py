@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from regllm_lf.banking_qa import generate_banking_rows, load_templates
-from regllm_lf.banks import BANKS_URLS_PATH, PROCESSED_DIR, load_figures
-from regllm_lf.numbers_es import format_figure, format_number
-from regllm_lf.problems import DataError
+from regllm_lf.core.problems import DataError
+from regllm_lf.core.spanish_numbers import format_figure, format_number
+from regllm_lf.tasks.banking_qa.figures import banks_urls_path, load_figures, processed_folder
+from regllm_lf.tasks.banking_qa.generate import generate_banking_rows, load_templates
 
 
 @pytest.mark.parametrize(
@@ -68,9 +68,9 @@ def test_ranking_is_sorted_from_highest_to_lowest() -> None:
 @pytest.fixture
 def sources(tmp_path: Path) -> tuple[Path, Path]:
     processed = tmp_path / "processed"
-    shutil.copytree(PROCESSED_DIR, processed, ignore=shutil.ignore_patterns("train_data.json"))
+    shutil.copytree(processed_folder(), processed, ignore=shutil.ignore_patterns("train_data.json"))
     urls = tmp_path / "banks_urls.json"
-    shutil.copy(BANKS_URLS_PATH, urls)
+    shutil.copy(banks_urls_path(), urls)
     return processed, urls
 
 

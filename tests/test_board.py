@@ -1,4 +1,7 @@
-"""LLaMA-Board, launched from the repository root, lists the regllm datasets and previews them.
+"""LLaMA-Board, launched from a copy of the project root, lists the regllm datasets and previews them.
+
+The copy (data/ and datasets/, the board's default Data dir and ours) keeps LLaMA-Board's runtime
+cache (``llamaboard_cache/``, written relative to where it starts) out of the repository.
 
 A real browser: Debian's chromium (installed here if missing), driven headless by Playwright.
 """
@@ -14,9 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import REPO_ROOT
 
-from regllm_lf.paths import REPO_ROOT
-from regllm_lf.roundtrip import free_port, llamafactory_cli, offline_environment
+from regllm_lf.core.environment import offline_environment
+from regllm_lf.demo.round_trip import free_port
+from regllm_lf.train.launch import llamafactory_cli
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -44,7 +49,10 @@ def chromium_path() -> str:
 @pytest.fixture(scope="module")
 def board_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    log = (tmp_path_factory.mktemp("board") / "webui.log").open("w")
+    workspace = tmp_path_factory.mktemp("board")
+    for folder in ("data", "datasets"):
+        shutil.copytree(REPO_ROOT / folder, workspace / folder)
+    log = (workspace / "webui.log").open("w")
     environment = {
         **offline_environment(),
         "GRADIO_SERVER_NAME": "127.0.0.1",
@@ -53,7 +61,7 @@ def board_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "BROWSER": "true",
     }
     process = subprocess.Popen(
-        [llamafactory_cli(), "webui"], cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+        [llamafactory_cli(), "webui"], cwd=workspace, env=environment, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 240

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from regllm_lf.catalog import dataset_named
-from regllm_lf.citations import Citation, canonical_citations, load_index, parse_citations
-from regllm_lf.findings import load_findings
-from regllm_lf.jsonio import read_records
+from regllm_lf.core.jsonio import read_records
+from regllm_lf.tasks.registry import task_named
+from regllm_lf.tasks.regulation.citations import Citation, canonical_citations, load_index, parse_citations
+from regllm_lf.tasks.sql_review.findings import load_findings
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_index_rejects_invented_paragraphs() -> None:
 def test_every_citation_in_the_regulation_dataset_resolves() -> None:
     index = load_index()
     problems: list = []
-    records = read_records(dataset_named("regulation").source, problems)
+    records = read_records(task_named("regulation").source, problems)
     assert problems == [] and len(records) >= 100
     for record in records:
         answer = record.data["messages"][-1]["content"]

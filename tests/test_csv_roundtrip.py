@@ -8,23 +8,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import DATA_DIR
 
-from regllm_lf import csv_import
 from regllm_lf.cli import main
-from regllm_lf.export import export_all
-from regllm_lf.paths import DATA_DIR
-from regllm_lf.problems import DataError
+from regllm_lf.core.problems import DataError
+from regllm_lf.prepare import spreadsheet_import as csv_import
+from regllm_lf.prepare.spreadsheet_export import export_all
 
 
 def _redirect(monkeypatch: pytest.MonkeyPatch, data: Path) -> None:
-    import regllm_lf.catalog as catalog
-
-    replaced = tuple(type(d)(d.name, data / d.source.relative_to(DATA_DIR), d.generated) for d in catalog.DATASETS)
-    monkeypatch.setattr(catalog, "DATASETS", replaced)
-    import regllm_lf.banks as banks
-
-    monkeypatch.setattr(banks, "PROCESSED_DIR", data / "processed")
-    monkeypatch.setattr(banks, "BANKS_URLS_PATH", data / "banks_urls.json")
+    """Point the package at a copy of the project: its data/ and an empty datasets/."""
+    (data.parent / "datasets").mkdir(exist_ok=True)
+    monkeypatch.setenv("REGLLM_ROOT", str(data.parent))
 
 
 def _rewrite(path: Path, delimiter: str, bom: bool, edit=None) -> Path:  # noqa: ANN001

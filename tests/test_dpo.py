@@ -7,25 +7,25 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import DATASETS_DIR, RECIPES_DIR
 from test_llamafactory_loader import load_with_llamafactory
 from test_validate import write_jsonl
 
-from regllm_lf.catalog import DATASETS
-from regllm_lf.dpo import DPO_ENTRY, DPO_FILE, generate_dpo_rows
-from regllm_lf.jsonio import read_records
-from regllm_lf.paths import DATASETS_DIR, RECIPES_DIR
-from regllm_lf.roundtrip import train_tiny
-from regllm_lf.validate import validate_files
+from regllm_lf.core.jsonio import read_records
+from regllm_lf.demo.round_trip import train_tiny
+from regllm_lf.prepare.preference import DPO_ENTRY, dpo_file, generate_dpo_rows
+from regllm_lf.prepare.validate import validate_files
+from regllm_lf.tasks.registry import all_tasks
 
 
 def _pairs() -> list[dict]:
-    return [record.data for record in read_records(DPO_FILE, [])]
+    return [record.data for record in read_records(dpo_file(), [])]
 
 
 def test_pairs_come_from_train_rows_only_and_cover_every_kind() -> None:
     pairs = _pairs()
-    train_ids = {r.data["metadata"]["id"] for d in DATASETS for r in read_records(d.split_file("train"), [])}
-    test_ids = {r.data["metadata"]["id"] for d in DATASETS for r in read_records(d.split_file("test"), [])}
+    train_ids = {r.data["metadata"]["id"] for d in all_tasks() for r in read_records(d.split_file("train"), [])}
+    test_ids = {r.data["metadata"]["id"] for d in all_tasks() for r in read_records(d.split_file("test"), [])}
     sources = {pair["metadata"]["source_id"] for pair in pairs}
     assert sources <= train_ids and not sources & test_ids
     kinds = Counter(pair["metadata"]["negative_kind"] for pair in pairs)
@@ -43,7 +43,7 @@ def test_pairs_come_from_train_rows_only_and_cover_every_kind() -> None:
 
 
 def test_negatives_are_really_wrong() -> None:
-    from regllm_lf.citations import load_index
+    from regllm_lf.tasks.regulation.citations import load_index
 
     index = load_index()
     for pair in _pairs():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from regllm_lf.estimate import estimate_recipe, lora_parameters, markdown_table
-from regllm_lf.models import model_named
-from regllm_lf.paths import RECIPES_DIR, REPO_ROOT
+from helpers import RECIPES_DIR, REPO_ROOT
+
+from regllm_lf.train.estimate import estimate_recipe, lora_parameters, markdown_table
+from regllm_lf.train.models import model_named
 
 
 def test_lora_parameters_match_llamafactory_printout() -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import RECIPES_DIR
 
-from regllm_lf.evaluate import Runner, load_questions
-from regllm_lf.paths import RECIPES_DIR
-from regllm_lf.report import compare_runs, write_report
-from regllm_lf.roundtrip import ApiServer, train_tiny
-from regllm_lf.tiny_models import build_qwen2
+from regllm_lf.demo.round_trip import ApiServer, train_tiny
+from regllm_lf.demo.tiny_models import build_qwen2
+from regllm_lf.evaluation.report import compare_runs, write_report
+from regllm_lf.evaluation.runner import Runner, load_questions
 
 SEEN = 6  # LLaMA-Factory's max_samples takes the first rows: the same ones load_questions(limit=6) returns
 

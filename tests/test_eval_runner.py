@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from regllm_lf.cli import main
-from regllm_lf.evaluate import RESULTS_FILE, Runner, load_questions, read_results
-from regllm_lf.report import compare_runs, write_report
+from regllm_lf.evaluation.report import compare_runs, write_report
+from regllm_lf.evaluation.runner import RESULTS_FILE, Runner, load_questions, read_results
 
 
 class FakeEndpoint:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from regllm_lf.build import dataset_entries, planned_outputs
-from regllm_lf.catalog import DATASETS
-from regllm_lf.export import EXPORTS_DIR, export_all
-from regllm_lf.paths import DATASETS_DIR, REPO_ROOT
-from regllm_lf.registry import merge_entries
+from helpers import DATASETS_DIR, REPO_ROOT
+
+from regllm_lf.prepare.build import dataset_entries, planned_outputs
+from regllm_lf.prepare.dataset_info import merge_entries
+from regllm_lf.prepare.spreadsheet_export import export_all, exports_dir
+from regllm_lf.tasks.registry import all_tasks
 
 
 def _relative(path: Path) -> str:
@@ -19,7 +20,7 @@ def test_banking_and_split_files_have_no_drift() -> None:
     outputs, counts = planned_outputs()
     drifted = [_relative(path) for path, content in outputs.items() if path.read_bytes() != content.encode("utf-8")]
     assert drifted == [], f"run `regllm-lf build` and commit: {drifted}"
-    assert set(counts) == {dataset.name for dataset in DATASETS} | {"dpo"}
+    assert set(counts) == {dataset.name for dataset in all_tasks()} | {"dpo"}
 
 
 def test_dataset_info_holds_exactly_our_entries() -> None:
@@ -29,12 +30,12 @@ def test_dataset_info_holds_exactly_our_entries() -> None:
 
 def test_exports_have_no_drift(tmp_path: Path) -> None:
     for path in export_all(tmp_path):
-        committed = EXPORTS_DIR / path.name
+        committed = exports_dir() / path.name
         assert committed.read_bytes() == path.read_bytes(), f"run `regllm-lf export` and commit {path.name}"
 
 
 def test_csv_exports_open_with_accents_in_spreadsheets() -> None:
-    for path in EXPORTS_DIR.glob("*.csv"):
+    for path in exports_dir().glob("*.csv"):
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), path.name
         assert "á".encode() in raw or "é".encode() in raw or "ó".encode() in raw
@@ -50,14 +51,14 @@ def test_dataset_dir_is_not_a_python_package() -> None:
 
 def test_board_data_dir_lists_our_datasets() -> None:
     """data/dataset_info.json lets LLaMA-Board (default Data dir `data`) see our splits with no typing."""
-    from regllm_lf.build import BOARD_DATA_DIR
+    from regllm_lf.prepare.build import board_data_dir
 
-    info_path = BOARD_DATA_DIR / "dataset_info.json"
-    assert info_path.read_text(encoding="utf-8") == merge_entries(None, dataset_entries(BOARD_DATA_DIR, DATASETS_DIR))
+    info_path = board_data_dir() / "dataset_info.json"
+    assert info_path.read_text(encoding="utf-8") == merge_entries(None, dataset_entries(board_data_dir(), DATASETS_DIR))
     import json
 
     for entry in json.loads(info_path.read_text(encoding="utf-8")).values():
-        assert (BOARD_DATA_DIR / entry["file_name"]).resolve().is_file()
+        assert (board_data_dir() / entry["file_name"]).resolve().is_file()
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import DATASETS_DIR
 
-from regllm_lf.catalog import DATASETS, SPLITS
-from regllm_lf.paths import DATASETS_DIR
+from regllm_lf.tasks.registry import SPLITS, all_tasks
 
 
 def _rows(path: Path) -> int:
@@ -48,7 +48,7 @@ def load_with_llamafactory(
 @pytest.mark.parametrize("split", SPLITS)
 def test_every_registered_row_survives_llamafactory(tiny_qwen2: Path, tmp_path: Path, split: str) -> None:
     info = json.loads((DATASETS_DIR / "dataset_info.json").read_text(encoding="utf-8"))
-    names = [dataset.entry_name(split) for dataset in DATASETS]
+    names = [dataset.entry_name(split) for dataset in all_tasks()]
     assert all(name in info for name in names)
     rows_in = sum(_rows(DATASETS_DIR / info[name]["file_name"]) for name in names)
     module = load_with_llamafactory(tiny_qwen2, DATASETS_DIR, names, tmp_path, "qwen")
@@ -59,7 +59,7 @@ def test_every_registered_row_survives_llamafactory(tiny_qwen2: Path, tmp_path: 
 @pytest.mark.slow
 def test_llamafactory_would_drop_a_malformed_row(tiny_qwen2: Path, tmp_path: Path) -> None:
     """The check above can fail: LLaMA-Factory silently skips a row with a bad role order."""
-    from regllm_lf.registry import register_entries, sharegpt_entry
+    from regllm_lf.prepare.dataset_info import register_entries, sharegpt_entry
 
     good = {"messages": [{"role": "user", "content": "¿PD?"}, {"role": "assistant", "content": "Probabilidad."}]}
     bad = {"messages": [{"role": "assistant", "content": "Sin pregunta"}, {"role": "user", "content": "¿?"}]}

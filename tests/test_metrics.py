@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from regllm_lf.citations import Citation, parse_citations
-from regllm_lf.evaluate import load_questions
-from regllm_lf.figures_parser import figure_matches, parse_figures, parse_number
-from regllm_lf.metrics import Scorer, aggregate, banking_scores, regulation_scores
+from regllm_lf.core.spanish_numbers import figure_matches, parse_figures, parse_number
+from regllm_lf.evaluation.runner import load_questions
+from regllm_lf.evaluation.scoring import Scorer, aggregate
+from regllm_lf.tasks.banking_qa.metrics import score as banking_scores
+from regllm_lf.tasks.regulation.citations import Citation, parse_citations
+from regllm_lf.tasks.regulation.metrics import score as regulation_scores
 
 
 @pytest.mark.parametrize(

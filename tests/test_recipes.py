@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import DATASETS_DIR, RECIPES_DIR
 
-from regllm_lf.models import DEFAULT_SYSTEM, load_models
-from regllm_lf.paths import DATASETS_DIR, RECIPES_DIR
-from regllm_lf.recipe_writer import MEASURED_MAX_QWEN_TOKENS, planned_recipes
-from regllm_lf.stats import qwen_counter
+from regllm_lf.prepare.stats import qwen_counter
+from regllm_lf.train.models import DEFAULT_SYSTEM, load_models
+from regllm_lf.train.models import measured_longest_row
+from regllm_lf.train.recipes import planned_recipes
 
 TRAIN_RECIPES = sorted(path for path in RECIPES_DIR.glob("*.yaml") if not path.name.endswith("_dpo.yaml"))
 OTHER_RECIPES = sorted([*RECIPES_DIR.glob("merge/*.yaml"), *RECIPES_DIR.glob("infer/*.yaml")])
@@ -99,7 +100,7 @@ def test_cutoff_len_truncates_no_row_for_qwen() -> None:
     for path in DATASETS_DIR.glob("regllm_*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             longest = max(longest, count(json.loads(line)["messages"]))
-    assert longest <= MEASURED_MAX_QWEN_TOKENS, "re-measure and update MEASURED_MAX_QWEN_TOKENS"
+    assert longest <= measured_longest_row(), "re-measure and update measured_longest_row_qwen_tokens"
     for slug in ("qwen7b", "qwen3b", "qwen1_8b"):
         assert _load(RECIPES_DIR / f"{slug}_lora.yaml")["cutoff_len"] >= longest + 1  # neat_packing uses cutoff - 1
 

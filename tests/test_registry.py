@@ -7,11 +7,11 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
+from helpers import DATASETS_DIR
 
-from regllm_lf.build import dataset_entries
 from regllm_lf.cli import main
-from regllm_lf.paths import DATASETS_DIR
-from regllm_lf.registry import SHAREGPT_TAGS, RegistryError, register_entries, sharegpt_entry
+from regllm_lf.prepare.build import dataset_entries
+from regllm_lf.prepare.dataset_info import SHAREGPT_TAGS, RegistryError, register_entries, sharegpt_entry
 
 # The shape of a LLaMA-Factory checkout's data/dataset_info.json (2-space indent, nested columns).
 FOREIGN = """{
@@ -38,7 +38,7 @@ FOREIGN = """{
 
 def foreign_spans(text: str) -> list[str]:
     """The exact text of each foreign entry (value of every key not starting with regllm_)."""
-    from regllm_lf.registry import _top_level_members
+    from regllm_lf.prepare.dataset_info import _top_level_members
 
     members, _ = _top_level_members(text)
     return [text[m.value_start : m.value_end] for m in members if not m.key.startswith("regllm_")]

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from helpers import REPO_ROOT
 
-from regllm_lf.paths import REPO_ROOT
-from regllm_lf.roundtrip import ApiServer, ask, cpu_round_trip
+from regllm_lf.demo.round_trip import ApiServer, ask, cpu_round_trip
 
 
 @pytest.fixture(scope="module")

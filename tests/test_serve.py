@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from regllm_lf.cli import main
-from regllm_lf.merge import llamafactory_template
-from regllm_lf.serve import ADAPTER_TEMPLATE_FILE, llamafactory_api_command, vllm_command, vllm_lora_rank
-from regllm_lf.tiny_models import FAMILIES, train_tokenizer
+from regllm_lf.demo.tiny_models import FAMILIES, train_tokenizer
+from regllm_lf.serve.merge import llamafactory_template
+from regllm_lf.serve.server import ADAPTER_TEMPLATE_FILE, llamafactory_api_command, vllm_command, vllm_lora_rank
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_train_help_lists_the_models(capsys: pytest.CaptureFixture[str]) -> None
 def test_train_with_a_data_file_validates_and_registers_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import regllm_lf.training as training
+    import regllm_lf.train.launch as training
 
     registered: dict = {}
     monkeypatch.setattr(training, "register_entries", lambda directory, entries: registered.update(entries))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from regllm_lf.catalog import DATASETS
-from regllm_lf.jsonio import read_records
-from regllm_lf.paths import DATASETS_DIR
-from regllm_lf.splits import leaked_rows, split_of, split_rows
+from helpers import DATASETS_DIR
+
+from regllm_lf.core.jsonio import read_records
+from regllm_lf.prepare.split import leaked_rows, split_of, split_rows
+from regllm_lf.tasks.registry import all_tasks
 
 
 def _row(identifier: str, topic: str = "t", text: str | None = None) -> dict:
@@ -37,7 +38,7 @@ def test_leak_detection_can_fail() -> None:
 
 
 def test_committed_splits_cover_every_topic_and_do_not_leak() -> None:
-    for dataset in DATASETS:
+    for dataset in all_tasks():
         problems: list = []
         split = {
             name: [r.data for r in read_records(dataset.split_file(name, DATASETS_DIR), problems)]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from regllm_lf.catalog import dataset_named
-from regllm_lf.citations import load_index
-from regllm_lf.findings import load_findings
-from regllm_lf.jsonio import read_records
-from regllm_lf.portfolio import build_portfolio_rows, open_portfolio
-from regllm_lf.sqlcheck import SqlChecker, sql_blocks
+from regllm_lf.core.jsonio import read_records
+from regllm_lf.tasks.registry import task_named
+from regllm_lf.tasks.regulation.citations import load_index
+from regllm_lf.tasks.sql_review.findings import load_findings
+from regllm_lf.tasks.sql_review.portfolio import build_portfolio_rows, open_portfolio
+from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker, sql_blocks
 
 TOPICS = {
     "pd_estimacion",
@@ -28,7 +28,7 @@ TOPICS = {
 
 def _rows() -> list[dict]:
     problems: list = []
-    rows = [record.data for record in read_records(dataset_named("sql_review").source, problems)]
+    rows = [record.data for record in read_records(task_named("sql_review").source, problems)]
     assert problems == []
     return rows
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from regllm_lf.cli import main
-from regllm_lf.stats import compute_stats, estimated_tokens, percentile
+from regllm_lf.prepare.stats import compute_stats, estimated_tokens, percentile
 
 
 def _row(dataset: str, topic: str, size: int) -> dict:

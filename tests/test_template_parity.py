@@ -10,8 +10,14 @@ import pytest
 from conftest import chat_template
 from transformers import AutoTokenizer
 
-from regllm_lf.merge import finalize_merged_dir, llamafactory_template, probe_conversations, rendered_ids, training_ids
-from regllm_lf.tiny_models import FAMILIES, train_tokenizer
+from regllm_lf.demo.tiny_models import FAMILIES, train_tokenizer
+from regllm_lf.serve.merge import (
+    finalize_merged_dir,
+    llamafactory_template,
+    probe_conversations,
+    rendered_ids,
+    training_ids,
+)
 
 # (family, LLaMA-Factory template, real chat template, chat end token, does the base jinja already match?)
 CASES = [

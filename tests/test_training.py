@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from conftest import FAMILY_OF
+from helpers import RECIPES_DIR
 
-from regllm_lf.paths import RECIPES_DIR
-from regllm_lf.roundtrip import train_tiny
+from regllm_lf.demo.round_trip import train_tiny
 
 
 @pytest.mark.slow

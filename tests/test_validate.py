@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from regllm_lf.cli import main
-from regllm_lf.validate import validate_files
+from regllm_lf.prepare.validate import validate_files
 
 SYSTEM = {"role": "system", "content": "Eres un experto."}
 USER = {"role": "user", "content": "¿Qué es la PD?"}

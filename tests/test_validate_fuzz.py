@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from regllm_lf.validate import validate_files
+from regllm_lf.prepare.validate import validate_files
 
 BASE = {
     "messages": [

@@ -1,0 +1,74 @@
+"""Load YAML/JSON source files (catalogues, indexes, bank figures) and check them against a schema,
+reporting each problem at the line of the offending field.
+
+YAML is a superset of JSON, so one composer gives line numbers for both formats.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from regllm_lf.core.jsonio import read_text
+from regllm_lf.core.problems import DataError, Problem, display_path
+from regllm_lf.core.schema import field_path, schema_errors
+
+
+class StructuredFile:
+    """A parsed file plus its node tree, to turn a field path into a line number."""
+
+    def __init__(self, path: Path, data: Any, root: yaml.Node | None) -> None:
+        self.path = path
+        self.shown = display_path(path)
+        self.data = data
+        self.root = root
+
+    def line_of(self, field: tuple | list) -> int:
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else 1
+        for part in field:
+            if isinstance(node, yaml.MappingNode):
+                node = next((value for key, value in node.value if key.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+            else:
+                node = None
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+    def problem(self, field: tuple | list, message: str) -> Problem:
+        return Problem(self.shown, self.line_of(field), field_path(field), message)
+
+
+def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | None:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    shown = display_path(path)
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except json.JSONDecodeError as error:
+        problems.append(Problem(shown, error.lineno, "json", error.msg))
+        return None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problems.append(Problem(shown, mark.line + 1 if mark else 1, "yaml", str(getattr(error, "problem", error))))
+        return None
+    return StructuredFile(path, data, root)
+
+
+def load_checked(path: Path, schema: str | None) -> StructuredFile:
+    """A file that parses and satisfies ``schema`` (None: parses); otherwise DataError with every problem."""
+    problems: list[Problem] = []
+    loaded = load_structured(path, problems)
+    if loaded is not None and schema is not None:
+        problems += [loaded.problem(field, message) for field, message in schema_errors(schema, loaded.data)]
+    if problems or loaded is None:
+        raise DataError(problems)
+    return loaded

@@ -1,0 +1,189 @@
+"""``regllm-lf eval``: the held-out questions through any OpenAI-compatible endpoint.
+
+Bounded concurrency, retries with exponential backoff on 429, 5xx, timeouts and dropped connections, a
+progress bar, and every answer appended to ``DIR/results.jsonl`` (flushed and fsynced) the moment it
+arrives. Re-running resumes: answered ids are skipped, so an interrupted run loses nothing answered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regllm_lf.core.jsonio import dump_jsonl, read_records, write_atomic
+from regllm_lf.core.problems import DataError
+from regllm_lf.tasks.registry import all_tasks
+
+RESULTS_FILE = "results.jsonl"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    dataset: str
+    topic: str
+    messages: list[dict[str, str]]  # system + user (the prompt)
+    gold: str
+    metadata: dict[str, Any]
+
+
+def load_questions(split: str = "test", datasets: list[str] | None = None, limit: int | None = None) -> list[Question]:
+    tasks = all_tasks()
+    chosen = [d for d in tasks if datasets is None or d.name in datasets]
+    unknown = set(datasets or []) - {d.name for d in tasks}
+    if unknown:
+        raise KeyError(f"unknown datasets: {sorted(unknown)}; known: {[d.name for d in tasks]}")
+    questions: list[Question] = []
+    for dataset in chosen:
+        problems: list = []
+        records = read_records(dataset.split_file(split), problems)
+        if problems:
+            raise DataError(problems)
+        rows = [record.data for record in records][:limit]
+        for row in rows:
+            metadata = row["metadata"]
+            questions.append(
+                Question(
+                    metadata["id"],
+                    metadata["dataset"],
+                    metadata["topic"],
+                    row["messages"][:-1],
+                    row["messages"][-1]["content"],
+                    metadata,
+                )
+            )
+    return questions
+
+
+def read_results(out_dir: Path) -> list[dict[str, Any]]:
+    """Answered rows; a half-written last line (an interrupted write) is dropped from the file."""
+    path = out_dir / RESULTS_FILE
+    if not path.exists():
+        return []
+    results, torn = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            results.append(json.loads(line))
+        except json.JSONDecodeError:
+            torn = True
+    if torn:
+        write_atomic(path, dump_jsonl(results))
+    return results
+
+
+def _retryable(error: Exception) -> bool:
+    import openai
+
+    if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
+        return True
+    return isinstance(error, openai.APIStatusError) and error.status_code >= 500
+
+
+class Runner:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        out_dir: Path,
+        api_key_env: str | None = None,
+        concurrency: int = 4,
+        max_tokens: int = 512,
+        timeout: float = 120.0,
+        max_attempts: int = 6,
+        backoff_seconds: float = 0.5,
+    ) -> None:
+        from regllm_lf.evaluation.client import openai_client
+
+        # Our own retry loop (below) so that every retry is visible and bounded; the client retries nothing.
+        self.client = openai_client(base_url, api_key_env, max_retries=0, timeout=timeout)
+        self.base_url, self.model, self.out_dir = base_url, model, out_dir
+        self.concurrency, self.max_tokens = concurrency, max_tokens
+        self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
+        self.lock = threading.Lock()
+        self.retries = 0
+
+    def ask(self, question: Question) -> dict[str, Any]:
+        for attempt in range(self.max_attempts):
+            started = time.monotonic()
+            try:
+                reply = self.client.chat.completions.create(
+                    model=self.model, messages=question.messages, max_tokens=self.max_tokens, temperature=0
+                )
+                choice = reply.choices[0]
+                return {
+                    "id": question.id,
+                    "dataset": question.dataset,
+                    "topic": question.topic,
+                    "question": question.messages[-1]["content"],
+                    "gold": question.gold,
+                    "answer": choice.message.content or "",
+                    "finish_reason": choice.finish_reason,
+                    "latency_s": round(time.monotonic() - started, 3),
+                    "attempts": attempt + 1,
+                    "metadata": question.metadata,
+                }
+            except Exception as error:  # noqa: BLE001 - classified just below
+                if not _retryable(error) or attempt == self.max_attempts - 1:
+                    raise
+                with self.lock:
+                    self.retries += 1
+                delay = self.backoff_seconds * 2**attempt * (1 + random.random() / 2)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _append(self, result: dict[str, Any]) -> None:
+        with self.lock, (self.out_dir / RESULTS_FILE).open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(result, ensure_ascii=False) + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+
+    def run(self, questions: list[Question], progress: bool = True) -> tuple[int, list[str]]:
+        """(answered now, ids that failed after retries); already answered ids are skipped."""
+        from tqdm import tqdm
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        done = {result["id"] for result in read_results(self.out_dir)}
+        pending = [q for q in questions if q.id not in done]
+        (self.out_dir / "run.json").write_text(
+            json.dumps(
+                {
+                    "base_url": self.base_url,
+                    "model": self.model,
+                    "questions": len(questions),
+                    "max_tokens": self.max_tokens,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        failed: list[str] = []
+        answered = 0
+        with (
+            ThreadPoolExecutor(max_workers=self.concurrency) as pool,
+            tqdm(
+                total=len(questions),
+                initial=len(questions) - len(pending),
+                desc=f"eval {self.model}",
+                disable=not progress,
+                unit="q",
+            ) as bar,
+        ):
+            futures = {pool.submit(self.ask, question): question for question in pending}
+            for future in as_completed(futures):
+                try:
+                    self._append(future.result())
+                    answered += 1
+                except Exception as error:  # noqa: BLE001 - reported, the run goes on
+                    failed.append(f"{futures[future].id}: {type(error).__name__}: {error}")
+                bar.update(1)
+        return answered, failed

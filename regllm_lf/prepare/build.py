@@ -1,0 +1,149 @@
+"""The main data job: generate → validate → split → write ``datasets/`` → register.
+
+Everything is computed in memory first (``planned_outputs``) and written only when every source
+validates, so a bad edit never leaves half-built files. The same function lets a test rebuild all
+generated files and compare them byte for byte with the committed ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regllm_lf import project
+from regllm_lf.core.jsonio import Record, dump_jsonl, read_records, write_if_changed
+from regllm_lf.core.problems import DataError, Problem, display_path
+from regllm_lf.prepare.dataset_info import file_name_for, register_entries, sharegpt_entry
+from regllm_lf.prepare.preference import DPO_ENTRY, dpo_file, generate_dpo_rows
+from regllm_lf.prepare.split import leaked_rows, split_rows
+from regllm_lf.prepare.validate import validate_records
+from regllm_lf.tasks.registry import SPLITS, Task, all_tasks
+
+
+def board_data_dir() -> Path:
+    """LLaMA-Factory's DEFAULT_DATA_DIR ("data") seen from the project root."""
+    return project.data_dir()
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    info_path: Path | None = None
+
+
+def generated_records(task: Task) -> list[Record]:
+    """A generated task's rows (its ``generate_rows`` hook), as records of the file they will be written to."""
+    shown = display_path(task.source)
+    return [Record(shown, number, row) for number, row in enumerate(task.hook("generate_rows")(), start=1)]
+
+
+def source_records() -> dict[str, list[Record]]:
+    """Every dataset's rows (banking generated in memory), validated together; DataError on any problem."""
+    problems: list[Problem] = []
+    by_dataset: dict[str, list[Record]] = {}
+    for dataset in all_tasks():
+        records = generated_records(dataset) if dataset.generated else read_records(dataset.source, problems)
+        for record in records:
+            metadata = record.data.get("metadata") if isinstance(record.data, dict) else None
+            if isinstance(metadata, dict) and metadata.get("dataset") not in (None, dataset.name):
+                problems.append(
+                    Problem(record.path, record.line, "metadata.dataset", f"expected {dataset.name!r} in this file")
+                )
+        by_dataset[dataset.name] = records
+    from regllm_lf.prepare.domain import DomainRules  # DuckDB and sqlglot only when building
+
+    problems += validate_records([record for records in by_dataset.values() for record in records], DomainRules())
+    if problems:
+        raise DataError(problems)
+    return by_dataset
+
+
+def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], dict[str, dict[str, int]]]:
+    """(file contents by path, split counts) for the generated sources and every split file."""
+    dataset_dir = dataset_dir or project.datasets_dir()
+    by_dataset = source_records()
+    outputs: dict[Path, str] = {}
+    counts: dict[str, dict[str, int]] = {}
+    problems: list[Problem] = []
+    train_rows: dict[str, list[dict]] = {}
+    for dataset in all_tasks():
+        rows = [record.data for record in by_dataset[dataset.name]]
+        if dataset.generated:
+            outputs[dataset.source] = dump_jsonl(rows)
+        split = split_rows(rows)
+        for test_id, train_id in leaked_rows(split):
+            problems.append(
+                Problem(
+                    display_path(dataset.source),
+                    0,
+                    "metadata.id",
+                    f"test row {test_id} repeats text of train row {train_id}",
+                )
+            )
+        counts[dataset.name] = {name: len(split[name]) for name in SPLITS}
+        for name in SPLITS:
+            outputs[dataset.split_file(name, dataset_dir)] = dump_jsonl(split[name])
+        train_rows[dataset.name] = split["train"]
+    pairs = generate_dpo_rows(train_rows)
+    shown = display_path(dpo_file(dataset_dir))
+    problems += validate_records([Record(shown, number, pair) for number, pair in enumerate(pairs, start=1)])
+    if problems:
+        raise DataError(problems)
+    outputs[dpo_file(dataset_dir)] = dump_jsonl(pairs)
+    counts["dpo"] = {"train": len(pairs), "test": 0}
+    return outputs, counts
+
+
+def generate_source(task: Task) -> tuple[Path, int]:
+    """Write a generated task's source after validating it; returns (path, rows)."""
+    records = generated_records(task)
+    problems = validate_records(records)
+    if problems:
+        raise DataError(problems)
+    write_if_changed(task.source, dump_jsonl([record.data for record in records]))
+    return task.source, len(records)
+
+
+def build(dataset_dir: Path | None = None, register: bool = True) -> BuildResult:
+    dataset_dir = dataset_dir or project.datasets_dir()
+    outputs, counts = planned_outputs(dataset_dir)
+    result = BuildResult(counts=counts)
+    for path, content in outputs.items():
+        write_if_changed(path, content)
+        result.written.append(path)
+    if register:
+        result.info_path = register_datasets(dataset_dir, dataset_dir)
+        if dataset_dir.resolve() == project.datasets_dir().resolve():
+            # LLaMA-Board's "Data dir" field defaults to `data`: registering there too makes the board,
+            # launched from the repository root, list and preview our datasets with no typing.
+            register_datasets(board_data_dir(), dataset_dir)
+    return result
+
+
+def dataset_entries(dataset_dir: Path | None = None, data_dir: Path | None = None) -> dict[str, dict]:
+    """Our entries for ``dataset_dir``'s dataset_info.json, pointing at split files in ``data_dir``."""
+    dataset_dir, data_dir = dataset_dir or project.datasets_dir(), data_dir or project.datasets_dir()
+    entries = {
+        dataset.entry_name(split): sharegpt_entry(file_name_for(dataset.split_file(split, data_dir), dataset_dir))
+        for dataset in all_tasks()
+        for split in SPLITS
+    }
+    entries[DPO_ENTRY] = sharegpt_entry(file_name_for(dpo_file(data_dir), dataset_dir), ranking=True)
+    return entries
+
+
+def register_datasets(dataset_dir: Path | None = None, data_dir: Path | None = None) -> Path:
+    """Register the split files of ``data_dir`` into ``dataset_dir``/dataset_info.json."""
+    dataset_dir = dataset_dir or project.datasets_dir()
+    return register_entries(dataset_dir, dataset_entries(dataset_dir, data_dir))
+
+
+def generate_dpo(dataset_dir: Path | None = None) -> tuple[Path, int]:
+    """Rebuild the splits' preference pairs (validated) and register them; returns (path, pairs)."""
+    dataset_dir = dataset_dir or project.datasets_dir()
+    outputs, counts = planned_outputs(dataset_dir)
+    path = dpo_file(dataset_dir)
+    write_if_changed(path, outputs[path])
+    register_datasets(dataset_dir, dataset_dir)
+    return path, counts["dpo"]["train"]

@@ -1,0 +1,111 @@
+"""Citation index (``data/regulation/index.yaml``) and the parser for canonical citations.
+
+Canonical form: ``[EBA/GL/2017/16, párrafo 83]`` or ``[CRR, art. 178.1.b]``. The parser also accepts
+the looser forms a model writes (``párr.``, ``apartado``, ``artículo``, ``arts.``, ranges ``73-78``,
+lists ``73 y 74``) so that evaluation can score free text; the datasets use the canonical form only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from regllm_lf import project
+from regllm_lf.core.structured import load_checked
+
+
+def index_path() -> Path:
+    return project.data_dir() / "regulation" / "index.yaml"
+
+
+_BRACKET = re.compile(r"\[([^\[\]\n]{3,120})\]")
+_REFERENCE = re.compile(
+    r"^\s*(?P<document>.+?)\s*,\s*(?P<unit>párrafos?|párr\.|apartados?|arts?\.|artículos?)\s*(?P<keys>.+?)\s*$",
+    re.IGNORECASE,
+)
+_KEY = r"[A-Z]?\d+(?:\.\d+|\.[a-z](?![a-z]))*"
+_RANGE = re.compile(rf"^(?P<start>{_KEY})\s*[-–]\s*(?P<end>{_KEY})$")
+
+
+@dataclass(frozen=True, order=True)
+class Citation:
+    document: str
+    key: str
+
+    def canonical(self, unit: str) -> str:
+        return f"[{self.document}, {unit} {self.key}]"
+
+
+def _normalise_key(key: str) -> str:
+    # "178(1)(b)" and "178.1.b" name the same point.
+    key = re.sub(r"\((\w+)\)", r".\1", key.strip())
+    return key.rstrip(".")
+
+
+def _expand_range(start: str, end: str) -> list[str]:
+    if start.isdigit() and end.isdigit() and int(start) <= int(end) and int(end) - int(start) <= 200:
+        return [str(number) for number in range(int(start), int(end) + 1)]
+    return [start, end]
+
+
+def parse_citations(text: str) -> list[Citation]:
+    """Every citation in ``text``, in order of appearance, ranges expanded."""
+    found: list[Citation] = []
+    for bracket in _BRACKET.finditer(text):
+        match = _REFERENCE.match(bracket.group(1))
+        if not match:
+            continue
+        document = " ".join(match.group("document").split())
+        for part in re.split(r"\s*,\s*|\s+(?:y|e)\s+", match.group("keys")):
+            part = _normalise_key(part)
+            if not part:
+                continue
+            ranged = _RANGE.match(part)
+            keys = _expand_range(ranged.group("start"), ranged.group("end")) if ranged else [part]
+            found.extend(Citation(document, key) for key in keys)
+    return found
+
+
+def canonical_citations(text: str) -> list[str]:
+    """The exact canonical bracket strings in ``text`` (order of first appearance, no repeats)."""
+    seen: list[str] = []
+    for bracket in _BRACKET.finditer(text):
+        match = _REFERENCE.match(bracket.group(1))
+        if match and bracket.group(0) not in seen:
+            seen.append(bracket.group(0))
+    return seen
+
+
+@dataclass(frozen=True)
+class RegulationIndex:
+    units: dict[str, str]  # document id -> "párrafo" | "art."
+    titles: dict[str, str]  # document id -> title
+    entries: dict[str, dict[str, str]]  # document id -> key -> short title
+
+    def resolves(self, citation: Citation) -> bool:
+        return citation.key in self.entries.get(citation.document, {})
+
+    def canonical(self, citation: Citation) -> str:
+        return citation.canonical(self.units.get(citation.document, "párrafo"))
+
+    def is_canonical(self, bracket: str) -> bool:
+        """True when ``bracket`` is exactly one resolvable citation in the document's own unit."""
+        parsed = parse_citations(bracket)
+        return len(parsed) == 1 and self.resolves(parsed[0]) and self.canonical(parsed[0]) == bracket
+
+    def unresolved(self, text: str) -> list[str]:
+        """Canonical-looking citations in ``text`` that are not exactly in the index."""
+        return [bracket for bracket in canonical_citations(text) if not self.is_canonical(bracket)]
+
+
+def load_index(path: Path | None = None) -> RegulationIndex:
+    loaded = load_checked(path or index_path(), "regulation_index")
+    documents = loaded.data["documents"]
+    return RegulationIndex(
+        units={document["id"]: document["unit"] for document in documents},
+        titles={document["id"]: document["title"] for document in documents},
+        entries={
+            document["id"]: {str(key): value for key, value in document["entries"].items()} for document in documents
+        },
+    )

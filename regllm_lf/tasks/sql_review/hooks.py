@@ -1,0 +1,8 @@
+"""What only code can say about SQL reviews: domain rules, metrics, hard negatives."""
+
+from regllm_lf.tasks.sql_review.metrics import score
+from regllm_lf.tasks.sql_review.negatives import negatives
+from regllm_lf.tasks.sql_review.rules import findings_catalogue as load_catalogues
+from regllm_lf.tasks.sql_review.rules import row_problems
+
+__all__ = ["load_catalogues", "negatives", "row_problems", "score"]
