@@ -10,8 +10,7 @@ import yaml
 from helpers import DATASETS_DIR, RECIPES_DIR
 
 from regllm_lf.prepare.stats import qwen_counter
-from regllm_lf.train.models import DEFAULT_SYSTEM, load_models
-from regllm_lf.train.models import measured_longest_row
+from regllm_lf.train.models import DEFAULT_SYSTEM, load_models, measured_longest_row
 from regllm_lf.train.recipes import planned_recipes
 
 TRAIN_RECIPES = sorted(path for path in RECIPES_DIR.glob("*.yaml") if not path.name.endswith("_dpo.yaml"))

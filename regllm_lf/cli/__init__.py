@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from regllm_lf import project
     from regllm_lf.core.problems import DataError
-    from regllm_lf.prepare.dataset_info import RegistryError
+    from regllm_lf.prepare.dataset_info import RegistryError  # light: json and fcntl only
 
     arguments = build_parser().parse_args(argv)
     try:

@@ -9,11 +9,11 @@ from typing import Any
 
 from regllm_lf import project
 from regllm_lf.cli.common import add_command, add_dataset_dir, print_problems
-from regllm_lf.tasks.registry import SPLITS, all_tasks, source_files, task_named
 
 
 def command_validate(arguments: argparse.Namespace) -> int:
     from regllm_lf.prepare.validate import validate_files
+    from regllm_lf.tasks.registry import source_files
 
     paths = arguments.paths or source_files()
     problems, rows = validate_files(paths, domain=not arguments.no_domain)
@@ -27,6 +27,7 @@ def command_validate(arguments: argparse.Namespace) -> int:
 def command_stats(arguments: argparse.Namespace) -> int:
     from regllm_lf.core.jsonio import read_records
     from regllm_lf.prepare.stats import compute_stats, estimated_tokens, format_table, tokenizer_counter
+    from regllm_lf.tasks.registry import source_files
 
     problems: list = []
     rows = [record.data for path in (arguments.paths or source_files()) for record in read_records(path, problems)]
@@ -41,6 +42,7 @@ def command_stats(arguments: argparse.Namespace) -> int:
 
 def command_register(arguments: argparse.Namespace) -> int:
     from regllm_lf.prepare.build import dataset_entries, register_datasets
+    from regllm_lf.tasks.registry import SPLITS, all_tasks
 
     tasks = all_tasks()
     missing = [str(t.split_file(s)) for t in tasks for s in SPLITS if not t.split_file(s).exists()]
@@ -55,6 +57,7 @@ def command_register(arguments: argparse.Namespace) -> int:
 
 def command_generate(arguments: argparse.Namespace) -> int:
     from regllm_lf.prepare.build import generate_dpo, generate_source
+    from regllm_lf.tasks.registry import task_named
 
     if arguments.what == "dpo":
         path, rows = generate_dpo()

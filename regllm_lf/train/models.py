@@ -25,14 +25,12 @@ def train_datasets() -> str:
     """The recipes' ``dataset``: every shipped task's train split."""
     from regllm_lf.tasks.registry import builtin_tasks
 
-    
     return ",".join(task.entry_name("train") for task in builtin_tasks())
 
 
 def eval_datasets() -> str:
     from regllm_lf.tasks.registry import builtin_tasks
 
-    
     return ",".join(task.entry_name("test") for task in builtin_tasks())
 
 

@@ -93,8 +93,13 @@ def planned_recipes(root: Path | None = None) -> dict[Path, str]:
         for qlora in (False, True):
             name = f"{model.slug}{'_qlora' if qlora else ''}.yaml"
             files[recipes / "merge" / name] = render(
-                "merge.yaml.j2", model, recipes, name=name, qlora=qlora,
-                adapter=model.adapter_dir(qlora), merged=model.merged_dir(qlora),
+                "merge.yaml.j2",
+                model,
+                recipes,
+                name=name,
+                qlora=qlora,
+                adapter=model.adapter_dir(qlora),
+                merged=model.merged_dir(qlora),
             )
         files[recipes / "infer" / f"{model.slug}.yaml"] = render(
             "infer.yaml.j2", model, recipes, name=f"{model.slug}.yaml", adapter=model.adapter_dir()
@@ -102,8 +107,12 @@ def planned_recipes(root: Path | None = None) -> dict[Path, str]:
     default = load_models()[DEFAULT_MODEL]
     files[recipes / f"{default.slug}_lora_quick.yaml"] = train_recipe(default, recipes, quick=True)
     files[recipes / f"{default.slug}_lora_dpo.yaml"] = render(
-        "dpo.yaml.j2", default, recipes, name=f"{default.slug}_lora_dpo.yaml",
-        sft_adapter=default.adapter_dir(), dpo_adapter=default.adapter_dir().replace("/sft", "/dpo"),
+        "dpo.yaml.j2",
+        default,
+        recipes,
+        name=f"{default.slug}_lora_dpo.yaml",
+        sft_adapter=default.adapter_dir(),
+        dpo_adapter=default.adapter_dir().replace("/sft", "/dpo"),
     )
     files[recipes / f"{default.slug}_lora_ds3.yaml"] = train_recipe(
         default, recipes, deepspeed="recipes/deepspeed/ds_z3_config.json"
