@@ -41,9 +41,9 @@ def row_problems(record: Record) -> list[Problem]:
 
 def _task_metadata_problems(record: Record, metadata: dict[str, Any]) -> list[Problem]:
     """The row's task decides what else its metadata holds (``tasks/<task>/metadata.schema.json``)."""
-    from regllm_lf.tasks.registry import all_tasks
+    from regllm_lf.tasks.registry import tasks_by_name
 
-    tasks = {task.name: task for task in all_tasks()}
+    tasks = tasks_by_name()
     task = tasks.get(metadata["dataset"])
     if task is None:
         return [

@@ -138,15 +138,31 @@ def register_task_dir(folder: Path | str) -> Task:
     return task
 
 
+@cache
 def builtin_tasks() -> tuple[Task, ...]:
     """The three shipped datasets, in their fixed order (recipes and exports list them so)."""
     return tuple(_load_folder(BUILTIN_FOLDER / name) for name in ("sql_review", "banking_qa", "regulation"))
 
 
 def all_tasks() -> tuple[Task, ...]:
-    extra = [Path(item).resolve() for item in os.environ.get(TASKS_VARIABLE, "").split(os.pathsep) if item]
+    """Built-in tasks, then registered folders, then $REGLLM_TASKS (read on every call: tests change it)."""
+    return _tasks_for(tuple(_registered), os.environ.get(TASKS_VARIABLE, ""))
+
+
+def tasks_by_name() -> dict[str, Task]:
+    return _by_name(tuple(_registered), os.environ.get(TASKS_VARIABLE, ""))
+
+
+@cache
+def _by_name(registered: tuple[Path, ...], variable: str) -> dict[str, Task]:
+    return {task.name: task for task in _tasks_for(registered, variable)}
+
+
+@cache
+def _tasks_for(registered: tuple[Path, ...], variable: str) -> tuple[Task, ...]:
+    extra = [Path(item).resolve() for item in variable.split(os.pathsep) if item]
     tasks = list(builtin_tasks())
-    for folder in [*_registered, *extra]:
+    for folder in [*registered, *extra]:
         task = _load_folder(folder)
         if task.name in {existing.name for existing in tasks}:
             if task.folder not in {existing.folder for existing in tasks}:
@@ -157,9 +173,9 @@ def all_tasks() -> tuple[Task, ...]:
 
 
 def task_named(name: str) -> Task:
-    for task in all_tasks():
-        if task.name == name:
-            return task
+    task = tasks_by_name().get(name)
+    if task is not None:
+        return task
     known = ", ".join(task.name for task in all_tasks())
     raise KeyError(f"unknown dataset {name!r}; known: {known}")
 
