@@ -16,7 +16,6 @@ from regllm_lf.core.jsonio import read_text
 from regllm_lf.core.problems import DataError, Problem, display_path
 from regllm_lf.core.schema import field_path, schema_errors
 
-
 # libyaml's C loader when present (ten times faster on the regulation index), same results.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
