@@ -13,10 +13,17 @@ from regllm_lf.cli.common import add_command, add_dataset_dir, print_problems
 
 def command_validate(arguments: argparse.Namespace) -> int:
     from regllm_lf.prepare.validate import validate_files
-    from regllm_lf.tasks.registry import source_files
+    from regllm_lf.tasks.registry import all_tasks, source_files
 
     paths = arguments.paths or source_files()
     problems, rows = validate_files(paths, domain=not arguments.no_domain)
+    if not arguments.paths:  # the sources behind generated datasets too (e.g. unconfirmed bank figures)
+        problems += [
+            problem
+            for task in all_tasks()
+            if task.hook("source_problems")
+            for problem in task.hook("source_problems")()
+        ]
     if problems:
         print_problems(problems)
         return 1

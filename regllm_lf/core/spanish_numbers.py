@@ -158,6 +158,9 @@ def decimals_of(value: float) -> int:
 
 
 def format_number(value: float, decimals: int | None = None) -> str:
+    """Any finite number the Spanish way (``1.234,5``); ValueError for NaN and infinities."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
     decimals = decimals_of(value) if decimals is None else decimals
     text = f"{abs(value):,.{decimals}f}".replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
     return ("-" if value < 0 and float(text.replace(".", "").replace(",", ".")) != 0 else "") + text

@@ -7,6 +7,7 @@ YAML is a superset of JSON, so one composer gives line numbers for both formats.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ class StructuredFile:
         self.data = data
         self.root = root
 
-    def line_of(self, field: tuple | list) -> int:
+    def _walk(self, field: tuple | list) -> tuple[yaml.Node | None, int]:
+        """(node at ``field`` or None, line of the deepest node found on the way)."""
         node = self.root
         line = node.start_mark.line + 1 if node is not None else 1
         for part in field:
@@ -40,12 +42,40 @@ class StructuredFile:
             else:
                 node = None
             if node is None:
-                break
+                return None, line
             line = node.start_mark.line + 1
-        return line
+        return node, line
+
+    def line_of(self, field: tuple | list) -> int:
+        return self._walk(field)[1]
+
+    def scalar_text(self, field: tuple | list) -> str | None:
+        """A scalar exactly as written in the file (``3.0``, ``12.70``): JSON parsing drops trailing zeros."""
+        node = self._walk(field)[0]
+        return node.value if isinstance(node, yaml.ScalarNode) else None
 
     def problem(self, field: tuple | list, message: str) -> Problem:
         return Problem(self.shown, self.line_of(field), field_path(field), message)
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> float:
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NonFinite(text)  # 1e999 overflows to infinity
+    return value
+
+
+def _line_of_constant(text: str, name: str) -> int:
+    match = re.search(rf"(?<![\w\"]){re.escape(name)}(?![\w\"])", text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
 def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | None:
@@ -54,8 +84,17 @@ def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | Non
         return None
     shown = display_path(path)
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_LOADER)
+        # NaN and Infinity are not JSON (RFC 8259): Python accepts them unless told not to.
+        data = (
+            json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+            if path.suffix == ".json"
+            else yaml.load(text, Loader=_LOADER)
+        )
         root = yaml.compose(text, Loader=_LOADER)
+    except _NonFinite as error:
+        line = _line_of_constant(text, str(error))
+        problems.append(Problem(shown, line, "json", f"{error} is not a number (only finite numbers are JSON)"))
+        return None
     except json.JSONDecodeError as error:
         problems.append(Problem(shown, error.lineno, "json", error.msg))
         return None

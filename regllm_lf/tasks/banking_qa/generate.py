@@ -1,25 +1,26 @@
 """Generate the banking Q&A dataset from the bank figure files.
 
-Four kinds of question (``metadata.topic``): a single figure, a year-over-year change, a cross-bank
-ranking per metric and year, and out-of-coverage questions whose gold answer says the figure is not
-available. Every answer names the bank, year, the bank's definition and the source document.
-Adding a bank/year file and re-running extends the set with no code change.
+Four kinds of question (``metadata.topic``): a single figure, a year-over-year change on one basis
+(``basis``), a cross-bank ranking per metric, year and variant, and out-of-coverage questions
+(``coverage``). Every answer names the bank, year, the bank's definition and the source document.
+Banks, years and metrics come from the data: adding a bank-year file and re-running extends the set
+with no code change.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from regllm_lf import project
-from regllm_lf.core.spanish_numbers import format_figure, format_number
+from regllm_lf.core.spanish_numbers import format_number
 from regllm_lf.prepare.split import hash_unit
-from regllm_lf.tasks.banking_qa.figures import Figure, load_figures
+from regllm_lf.tasks.banking_qa.basis import Comparison, ranking_group, year_on_year
+from regllm_lf.tasks.banking_qa.figures import BankData, Figure, load_bank_data
 
 
 def templates_path() -> Path:
@@ -34,28 +35,40 @@ class Templates:
     system_prompt: str
     metrics: dict[str, dict[str, str]]
     questions: dict[str, list[str]]
-    out_of_coverage: dict[str, list[Any]]
+    out_of_coverage: dict[str, Any]
+    variant_phrases: dict[str, str]
 
     def question(self, kind: str, row_id: str, **values: Any) -> str:
         choices = self.questions[kind]
         return choices[int(hash_unit(row_id, "pregunta") * len(choices))].format(**values)
 
     def metric_words(self, metric: str) -> dict[str, str]:
-        return {"article": self.metrics[metric]["article"], "metric": self.metrics[metric]["name"]}
+        words = self.metrics.get(metric) or self.out_of_coverage.get("untracked_metrics", {})[metric]
+        return {"article": words["article"], "metric": words["name"]}
+
+    def variant_text(self, variant: str | None) -> str:
+        return f" ({self.variant_phrases.get(variant, variant)})" if variant else ""
 
 
 def load_templates(path: Path | None = None) -> Templates:
     data = yaml.safe_load((path or templates_path()).read_text(encoding="utf-8"))
-    return Templates(data["system_prompt"].strip(), data["metrics"], data["questions"], data["out_of_coverage"])
+    return Templates(
+        data["system_prompt"].strip(),
+        data["metrics"],
+        data["questions"],
+        data["out_of_coverage"],
+        data.get("variant_phrases", {}),
+    )
 
 
-def _of_the(article: str) -> str:
-    """Spanish contraction: de + el = del."""
-    return "del" if article == "el" else f"de {article}"
-
-
-def _capitalised(text: str) -> str:
+def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def shown(figure: Figure, value: float | None = None) -> str:
+    """``11.076 millones EUR`` or ``3,0 %``, with the decimals the source printed."""
+    number = format_number(figure.value if value is None else value, figure.decimals)
+    return f"{number} %" if figure.unit == "%" else f"{number} {figure.unit}"
 
 
 def _fact(figure: Figure) -> dict[str, Any]:
@@ -65,26 +78,34 @@ def _fact(figure: Figure) -> dict[str, Any]:
         "metric": figure.metric,
         "value": figure.value,
         "unit": figure.unit,
+        "decimals": figure.decimals,
+        "reporting": figure.reporting,
     }
 
 
-def _figure_sentence(figure: Figure, templates: Templates) -> str:
+def _restatement_sentence(figure: Figure) -> str:
+    later = [value for value in figure.restatements if value.value != figure.value]
+    if figure.reporting != "original" or not later:
+        return ""
+    return "".join(f" En {value.document.title} la cifra aparece reexpresada: {shown(value)}." for value in later)
+
+
+def figure_sentence(figure: Figure, templates: Templates) -> str:
     words = templates.metric_words(figure.metric)
-    variant = f" ({figure.variant})" if figure.variant else ""
-    restated = (
-        " Es la cifra reexpresada en un informe posterior, no la publicada originalmente."
+    basis = (
+        f" Es la cifra que muestra un informe posterior ({figure.document.year}); no consta la publicada originalmente."
         if figure.reporting == "restated"
         else ""
     )
     return (
-        f"{_capitalised(words['article'])} {words['metric']}{variant} de {figure.bank} en {figure.year} fue de "
-        f"{format_figure(figure.value, figure.unit)}. Definición del banco: {figure.definition.rstrip('.')}."
-        f"{restated} Fuente: {figure.source_text()}."
+        f"{capitalised(words['article'])} {words['metric']}{templates.variant_text(figure.variant)} de {figure.bank} "
+        f"en {figure.year} fue de {shown(figure)}. Definición del banco: {figure.definition.rstrip('.')}."
+        f"{basis}{_restatement_sentence(figure)} Fuente: {figure.source_text()}."
     )
 
 
-def _row(
-    row_id: str, topic: str, question: str, answer: str, figures: list[Figure], templates: Templates
+def make_row(
+    row_id: str, topic: str, question: str, answer: str, figures: list[Figure], templates: Templates, **extra: Any
 ) -> dict[str, Any]:
     return {
         "messages": [
@@ -98,6 +119,7 @@ def _row(
             "topic": topic,
             "facts": [_fact(figure) for figure in figures],
             "sources": list(dict.fromkeys(figure.source_text() for figure in figures)),
+            **extra,
         },
     }
 
@@ -109,52 +131,77 @@ def single_fact_rows(figures: list[Figure], templates: Templates) -> list[dict[s
         question = templates.question(
             "dato_puntual", row_id, bank=figure.bank, year=figure.year, **templates.metric_words(figure.metric)
         )
-        rows.append(_row(row_id, "dato_puntual", question, _figure_sentence(figure, templates), [figure], templates))
+        rows.append(make_row(row_id, "dato_puntual", question, figure_sentence(figure, templates), [figure], templates))
     return rows
 
 
-def _change_sentence(before: Figure, after: Figure) -> str:
+def change_text(comparison: Comparison) -> str:
+    """``un aumento de 1.661 millones EUR (26,1 %)`` or ``una disminución de 0,40 puntos porcentuales``."""
+    before, after = comparison.before, comparison.after
     difference = after.value - before.value
     direction = "un aumento" if difference > 0 else "una disminución" if difference < 0 else "sin cambio"
-    if before.unit == "%":
-        decimals = max(
-            len(format_number(before.value).partition(",")[2]), len(format_number(after.value).partition(",")[2])
+    if not difference:
+        return direction
+    if after.unit == "%":  # exact values, shown with the precision both carry
+        amount = format_number(abs(difference), after.decimals)
+        return f"{direction} de {amount} {'punto porcentual' if amount == '1' else 'puntos porcentuales'}"
+    relative = abs(difference) / abs(before.value) * 100
+    return f"{direction} de {shown(after, abs(difference))} ({format_number(round(relative, 1), 1)} %)"
+
+
+def _basis_sentence(comparison: Comparison) -> str:
+    """Which values were compared, in words: the later report's comparative, restated or not."""
+    before, after = comparison.before, comparison.after
+    opening = "Comparación sobre una misma base: "
+    original = comparison.original_before
+    if before.reporting == "restated" and original is not None and original.value != before.value:
+        return (
+            f"{opening}la variación se calcula sobre la cifra de {before.year} reexpresada en "
+            f"{before.document.title} ({shown(before)}); la publicada originalmente fue {shown(original)}."
         )
-        amount = f"{format_number(abs(difference), decimals)} puntos porcentuales"
-    else:
-        relative = abs(difference) / abs(before.value) * 100 if before.value else 0.0
-        amount = f"{format_figure(abs(difference), before.unit)} ({format_number(round(relative, 1), 1)} %)"
-    return f"{direction} de {amount}" if difference else direction
+    if before.reporting == "restated" and original is not None:
+        return (
+            f"{opening}la cifra de {before.year} es la comparativa de {before.document.title} ({shown(before)}), "
+            "igual a la publicada originalmente."
+        )
+    if comparison.same_report:
+        return f"{opening}ambas cifras proceden de {after.document.title}."
+    return (
+        f"{opening}ambas cifras son las publicadas originalmente en los resultados de {before.year} y de "
+        f"{after.year}; no consta una reexpresión de {before.year} en el informe de {after.year}."
+    )
 
 
 def change_rows(figures: list[Figure], templates: Templates) -> list[dict[str, Any]]:
-    by_bank_metric: dict[tuple[str, str], list[Figure]] = defaultdict(list)
+    by_bank_metric: dict[tuple[str, str], dict[int, Figure]] = defaultdict(dict)
     for figure in figures:
-        by_bank_metric[(figure.bank_id, figure.metric)].append(figure)
+        by_bank_metric[(figure.bank_id, figure.metric)][figure.year] = figure
     rows = []
     for (bank_id, metric), series in sorted(by_bank_metric.items()):
-        for before, after in combinations(sorted(series, key=lambda figure: figure.year), 2):
-            if after.year != before.year + 1 or before.variant != after.variant or before.unit != after.unit:
-                continue  # only consecutive years measured the same way are comparable
+        for year in sorted(series):
+            if year - 1 not in series:
+                continue
+            comparison = year_on_year(series[year - 1], series[year])
+            if comparison is None:
+                continue  # no pair on one basis: no question rather than a mixed one
+            before, after = comparison.before, comparison.after
             row_id = f"bank-variacion-{bank_id}-{metric}-{before.year}-{after.year}"
             words = templates.metric_words(metric)
             question = templates.question(
                 "variacion_interanual", row_id, bank=after.bank, year_from=before.year, year_to=after.year, **words
             )
-            variant = f" ({after.variant})" if after.variant else ""
             answer = (
-                f"{_capitalised(words['article'])} {words['metric']}{variant} de {after.bank} pasó de "
-                f"{format_figure(before.value, before.unit)} en {before.year} a "
-                f"{format_figure(after.value, after.unit)} en {after.year}: "
-                f"{_change_sentence(before, after)}.\n\n"
-                f"- {before.year}: {_figure_sentence(before, templates)}\n"
-                f"- {after.year}: {_figure_sentence(after, templates)}"
+                f"{capitalised(words['article'])} {words['metric']}{templates.variant_text(after.variant)} de "
+                f"{after.bank} pasó de {shown(before)} en {before.year} a {shown(after)} en {after.year}: "
+                f"{change_text(comparison)}. {_basis_sentence(comparison)}\n\n"
+                f"- {before.year}: {figure_sentence(series[year - 1], templates)}\n"
+                f"- {after.year}: {figure_sentence(after, templates)}"
             )
-            rows.append(_row(row_id, "variacion_interanual", question, answer, [before, after], templates))
+            rows.append(make_row(row_id, "variacion_interanual", question, answer, [before, after], templates))
     return rows
 
 
-def _join_names(names: list[str]) -> str:
+def join_names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + f" y {names[-1]}" if len(names) > 1 else names[0]
 
 
@@ -164,96 +211,39 @@ def ranking_rows(figures: list[Figure], templates: Templates) -> list[dict[str, 
         by_metric_year[(figure.metric, figure.year)].append(figure)
     rows = []
     for (metric, year), group in sorted(by_metric_year.items()):
-        if len(group) < RANKING_MIN_BANKS:
-            continue
-        ordered = sorted(group, key=lambda figure: (-figure.value, figure.bank_id))
-        row_id = f"bank-ranking-{metric}-{year}"
-        words = templates.metric_words(metric)
-        banks = _join_names(sorted(figure.bank for figure in group))
-        question = templates.question("ranking", row_id, banks=banks, year=year, **words)
-        lines = [
-            f"{position}. {figure.bank}: {format_figure(figure.value, figure.unit)}"
-            + (f" ({figure.variant})" if figure.variant else "")
-            for position, figure in enumerate(ordered, start=1)
-        ]
-        answer = (
-            f"Clasificación por {words['metric']} en {year}, de mayor a menor, "
-            "con la definición que publica cada banco "
-            f"(no siempre homogénea):\n"
-            + "\n".join(lines)
-            + "\n\nFuentes:\n"
-            + "\n".join(
-                f"- {figure.bank}: {figure.source_text()}. Definición: {figure.definition.rstrip('.')}."
-                for figure in ordered
+        for variant, members in sorted(ranking_group(group).items(), key=lambda item: item[0] or ""):
+            if len(members) < RANKING_MIN_BANKS:
+                continue
+            ordered = sorted(members, key=lambda figure: (-figure.value, figure.bank_id))
+            suffix = f"-{variant.replace(' ', '_')}" if variant else ""
+            row_id = f"bank-ranking-{metric}-{year}{suffix}"
+            words = templates.metric_words(metric)
+            words = {**words, "metric": words["metric"] + templates.variant_text(variant)}
+            banks = join_names(sorted(figure.bank for figure in members))
+            question = templates.question("ranking", row_id, banks=banks, year=year, **words)
+            lines = [f"{position}. {figure.bank}: {shown(figure)}" for position, figure in enumerate(ordered, 1)]
+            answer = (
+                f"Clasificación por {words['metric']} en {year}, de mayor a menor, con las cifras tal como las "
+                f"publicó originalmente cada banco y la definición de cada uno (no siempre homogénea):\n"
+                + "\n".join(lines)
+                + "\n\nFuentes:\n"
+                + "\n".join(
+                    f"- {figure.bank}: {figure.source_text()}. Definición: {figure.definition.rstrip('.')}."
+                    for figure in ordered
+                )
             )
-        )
-        rows.append(_row(row_id, "ranking", question, answer, ordered, templates))
+            rows.append(make_row(row_id, "ranking", question, answer, ordered, templates))
     return rows
 
 
-def _coverage_answer(bank: str, year: int, metric: str, templates: Templates, covered: str) -> str:
-    words = templates.metric_words(metric)
-    return (
-        f"No dispongo {_of_the(words['article'])} {words['metric']} de {bank} en {year} en mis fuentes verificadas "
-        f"({covered}), así que no puedo darte esa cifra sin riesgo de equivocarme. "
-        f"Puedes consultarla en el informe anual o en la presentación de resultados de {bank} de {year}."
-    )
+def generate_banking_rows(data: BankData | None = None, templates: Templates | None = None) -> list[dict[str, Any]]:
+    from regllm_lf.tasks.banking_qa.coverage import out_of_coverage_rows  # noqa: PLC0415 (uses this module)
 
-
-def out_of_coverage_rows(figures: list[Figure], templates: Templates) -> list[dict[str, Any]]:
-    settings = templates.out_of_coverage
-    banks = {figure.bank_id: figure.bank for figure in figures}
-    years = sorted({figure.year for figure in figures})
-    covered = (
-        f"cubren {_join_names(sorted(banks.values()))} en los ejercicios {_join_names([str(y) for y in years])}, "
-        "y solo las métricas confirmadas en un documento del banco"
-    )
-    available = {(figure.bank_id, figure.year, figure.metric) for figure in figures}
-    probes: list[tuple[str, str, int, str]] = []
-    for bank in settings["banks"]:
-        if bank in banks.values():
-            continue  # a bank file was added since the probe list was written
-        slug = "".join(char for char in bank.lower() if char.isalnum())
-        probes += [(slug, bank, year, metric) for year in settings["bank_years"] for metric in settings["bank_metrics"]]
-    for bank_id, bank in sorted(banks.items()):
-        probes += [
-            (bank_id, bank, year, metric)
-            for year in settings["other_years"]
-            for metric in settings["other_year_metrics"]
-        ]
-        probes += [
-            (bank_id, bank, year, metric)
-            for year in years
-            for metric in templates.metrics
-            if (bank_id, year, metric) not in available
-        ]
-    rows = []
-    for slug, bank, year, metric in probes:
-        row_id = f"bank-sin-dato-{slug}-{year}-{metric}"
-        question = templates.question(
-            "fuera_de_cobertura", row_id, bank=bank, year=year, **templates.metric_words(metric)
-        )
-        rows.append(
-            _row(
-                row_id,
-                "fuera_de_cobertura",
-                question,
-                _coverage_answer(bank, year, metric, templates, covered),
-                [],
-                templates,
-            )
-        )
-    return rows
-
-
-def generate_banking_rows(
-    figures: list[Figure] | None = None, templates: Templates | None = None
-) -> list[dict[str, Any]]:
-    figures = load_figures() if figures is None else figures
+    data = load_bank_data() if data is None else data
     templates = load_templates() if templates is None else templates
-    return (
-        single_fact_rows(figures, templates)
-        + change_rows(figures, templates)
-        + ranking_rows(figures, templates)
-        + out_of_coverage_rows(figures, templates)
+    answered = (
+        single_fact_rows(data.figures, templates)
+        + change_rows(data.figures, templates)
+        + ranking_rows(data.figures, templates)
     )
+    return answered + out_of_coverage_rows(data, templates, len(answered))

@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from regllm_lf.core.spanish_numbers import decimals_of, format_figure
+from regllm_lf.core.spanish_numbers import decimals_of, format_number
 from regllm_lf.prepare.split import hash_unit, pick
+
+
+def _shown(fact: dict[str, Any], value: float | None = None) -> str:
+    """A fact's value as the answers write it (the decimals its source printed)."""
+    number = format_number(fact["value"] if value is None else value, fact.get("decimals"))
+    return f"{number} %" if fact["unit"] == "%" else f"{number} {fact['unit']}"
 
 
 class BankingNegatives:
@@ -21,7 +26,9 @@ class BankingNegatives:
         self.values: dict[tuple[str, int, str], dict[str, Any]] = {}
         for row in rows:
             for fact in row["metadata"]["facts"]:
-                self.values[(fact["bank_id"], fact["year"], fact["metric"])] = fact
+                key = (fact["bank_id"], fact["year"], fact["metric"])
+                if key not in self.values or fact.get("reporting") == "original":
+                    self.values[key] = fact  # the figure as first published, where known
         self.by_metric_year: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
         for fact in self.values.values():
             self.by_metric_year[(fact["year"], fact["metric"])].append(fact)
@@ -29,7 +36,7 @@ class BankingNegatives:
     def _altered(self, fact: dict[str, Any], row_id: str) -> float:
         share = 0.03 + 0.22 * hash_unit(row_id, "cuanto")
         sign = 1 if hash_unit(row_id, "signo") < 0.5 else -1
-        decimals = max(decimals_of(fact["value"]), 1 if fact["unit"] == "%" else 0)
+        decimals = max(fact.get("decimals", decimals_of(fact["value"])), 1 if fact["unit"] == "%" else 0)
         return round(fact["value"] * (1 + sign * share), decimals)
 
     def candidates(self, row: dict[str, Any]) -> list[tuple[str, str]]:
@@ -39,14 +46,14 @@ class BankingNegatives:
         if not facts:
             return self._hallucinations(row)
         fact = facts[-1]
-        shown = format_figure(fact["value"], fact["unit"])
+        shown = _shown(fact)
         if shown not in answer:
             return []
         options = []
         others = [f for f in self.by_metric_year[(fact["year"], fact["metric"])] if f["bank_id"] != fact["bank_id"]]
         if others and row["metadata"]["topic"] == "dato_puntual":
             other = pick(sorted(others, key=lambda f: f["bank_id"]), row_id, "banco")
-            options.append(("otro_banco", answer.replace(shown, format_figure(other["value"], other["unit"]))))
+            options.append(("otro_banco", answer.replace(shown, _shown(other))))
         other_years = [
             f
             for (bank, _, metric), f in self.values.items()
@@ -54,32 +61,31 @@ class BankingNegatives:
         ]
         if other_years and row["metadata"]["topic"] == "dato_puntual":
             other = other_years[0]
-            options.append(("otro_anio", answer.replace(shown, format_figure(other["value"], other["unit"]))))
-        altered = format_figure(self._altered(fact, row_id), fact["unit"])
+            options.append(("otro_anio", answer.replace(shown, _shown(other))))
+        altered = _shown(fact, self._altered(fact, row_id))
         options.append(("cifra_alterada", answer.replace(shown, altered)))
         return [(kind, text) for kind, text in options if text != answer]
 
     def _hallucinations(self, row: dict[str, Any]) -> list[tuple[str, str]]:
         """An invented figure where the true answer says the figure is not available."""
-        row_id = row["metadata"]["id"]
-        probe = re.match(r"bank-sin-dato-.+-(?P<year>\d{4})-(?P<metric>[a-z0-9_]+)$", row_id)
+        row_id, probe = row["metadata"]["id"], row["metadata"].get("probe")
         if not probe:
             return []
-        words = self.templates.metric_words(probe.group("metric"))
-        pattern = re.escape(words["metric"]) + r" de (?P<bank>.+?) en \d{4} en mis fuentes"
-        bank = re.search(pattern, row["messages"][-1]["content"])
-        if not bank:
-            return []
+        words = self.templates.metric_words(probe["metric"])
         pool = sorted(
-            (f for f in self.values.values() if f["metric"] == probe.group("metric")),
+            (f for f in self.values.values() if f["metric"] == probe["metric"]),
             key=lambda fact: (fact["bank_id"], fact["year"]),
         )
         if not pool:
-            return []
-        figure = format_figure(self._altered(pick(pool, row_id, "inventada"), row_id), pool[0]["unit"])
+            return []  # a metric we do not track: no plausible value to invent from
+        fact = pick(pool, row_id, "inventada")
+        figure = _shown(
+            {**fact, "decimals": max(fact.get("decimals", 0), 1 if fact["unit"] == "%" else 0)},
+            self._altered(fact, row_id),
+        )
         text = (
-            f"{words['article'].capitalize()} {words['metric']} de {bank.group('bank')} en {probe.group('year')} "
-            f"fue de {figure}, según su informe anual de {probe.group('year')}."
+            f"{words['article'].capitalize()} {words['metric']} de {probe['bank']} en {probe['year']} "
+            f"fue de {figure}, según su informe anual de {probe['year']}."
         )
         return [("alucinacion", text)]
 
