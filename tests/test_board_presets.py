@@ -22,7 +22,19 @@ from regllm_lf import project
 from regllm_lf.cli import main
 from regllm_lf.train.board_presets import BANNER, board_preset, planned_presets
 
-PRESETS = planned_presets()
+TRAINING_RECIPES = sorted(
+    path.name for path in RECIPES_DIR.glob("*.yaml") if yaml.safe_load(path.read_text(encoding="utf-8")).get("do_train")
+)
+
+
+@pytest.fixture(scope="module")
+def presets() -> dict[str, str]:
+    """Preset file name -> content, as `regllm-lf board` writes them for this checkout."""
+    return {path.name: content for path, content in planned_presets().items()}
+
+
+def test_one_preset_per_training_recipe(presets: dict[str, str]) -> None:
+    assert sorted(presets) == TRAINING_RECIPES and len(presets) > 10
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +83,12 @@ def dataset_rows() -> int:
     return max(sum(1 for _ in (DATASETS_DIR / entry["file_name"]).open()) for entry in info.values())
 
 
-@pytest.mark.parametrize("path", sorted(PRESETS), ids=lambda path: path.name)
-def test_preset_trains_what_its_recipe_says(path: Path, engine: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    recipe = yaml.safe_load((RECIPES_DIR / path.name).read_text(encoding="utf-8"))
-    preset = yaml.safe_load(PRESETS[path])
+@pytest.mark.parametrize("name", TRAINING_RECIPES)
+def test_preset_trains_what_its_recipe_says(
+    name: str, presets: dict[str, str], engine: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    recipe = yaml.safe_load((RECIPES_DIR / name).read_text(encoding="utf-8"))
+    preset = yaml.safe_load(presets[name])
     monkeypatch.chdir(tmp_path)  # the board reads llamaboard_cache/user_config.yaml where it runs
     board = board_arguments(engine, preset)
     assert board.get("deepspeed") == recipe.get("deepspeed")
@@ -142,22 +156,26 @@ def test_a_model_the_board_does_not_list_is_named_after_its_id() -> None:
     assert preset["top.model_name"] == "phi-2" and preset["top.model_path"] == "microsoft/phi-2"
 
 
-def test_board_presets_only_writes_changed_presets_and_keeps_the_users_own(tmp_path: Path) -> None:
+def test_board_presets_only_writes_changed_presets_and_keeps_the_users_own(
+    presets: dict[str, str], tmp_path: Path, capsys: Any
+) -> None:
     root = project_copy(tmp_path)
-    presets = root / "llamaboard_config"
-    presets.mkdir()
-    users_own = presets / "2026-01-01-10-00-00.yaml"  # what the board's "Save arguments" writes
+    folder = root / "llamaboard_config"
+    folder.mkdir()
+    users_own = folder / "2026-01-01-10-00-00.yaml"  # what the board's "Save arguments" writes
     users_own.write_text("top.model_name: Custom\n", encoding="utf-8")
-    ours_gone = presets / "old_recipe.yaml"
+    ours_gone = folder / "old_recipe.yaml"
     ours_gone.write_text(BANNER.format(recipe="old_recipe.yaml") + "\n", encoding="utf-8")
     try:
         assert main(["--root", str(root), "board", "--presets-only"]) == 0
-        written = {path.name: path.stat().st_mtime_ns for path in presets.glob("*.yaml")}
-        assert set(written) == {path.name for path in PRESETS} | {users_own.name}
+        written = {path.name: path.stat().st_mtime_ns for path in folder.glob("*.yaml")}
+        assert set(written) == set(presets) | {users_own.name}
         for path, content in planned_presets(root).items():
             assert path.read_text(encoding="utf-8") == content
+        assert f"{len(presets)} presets in {folder}; {len(presets) + 1} written or removed" in capsys.readouterr().out
         assert main(["--root", str(root), "board", "--presets-only"]) == 0  # nothing changed: nothing written
-        assert {path.name: path.stat().st_mtime_ns for path in presets.glob("*.yaml")} == written
+        assert f"{len(presets)} presets in {folder}; 0 written or removed" in capsys.readouterr().out
+        assert {path.name: path.stat().st_mtime_ns for path in folder.glob("*.yaml")} == written
     finally:
         project.use_root(None)
     assert users_own.read_text(encoding="utf-8") == "top.model_name: Custom\n"

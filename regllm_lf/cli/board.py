@@ -24,7 +24,7 @@ def command_board(arguments: argparse.Namespace) -> int:
 
     root = project.root()
     total, changed = write_presets(root)
-    print(f"{total} presets in {root / PRESETS_FOLDER}; {changed} rewritten", flush=True)
+    print(f"{total} presets in {root / PRESETS_FOLDER}; {changed} written or removed", flush=True)
     if arguments.presets_only:
         return 0
     launch_board(root)
