@@ -1,4 +1,4 @@
-"""Subcommands of the evaluation stage: eval, eval-compare."""
+"""Subcommands of the evaluation stage: eval, eval-compare, export-lm-eval, overlap."""
 
 from __future__ import annotations
 
@@ -10,36 +10,66 @@ from typing import Any
 from regllm_lf.cli.common import add_command
 
 
+def _provenance(arguments: argparse.Namespace) -> dict[str, Any]:
+    """What the eval manifest adds to the runner's record: seed, intervals and the training run, if named."""
+    from regllm_lf.evaluation.intervals import interval_method
+    from regllm_lf.evaluation.manifest import ManifestError, read_manifest
+
+    record: dict[str, Any] = {"seed": arguments.seed, "intervals": interval_method(arguments.seed), "template": None}
+    if arguments.train_dir is not None:
+        trained = read_manifest(arguments.train_dir)
+        if trained is None:
+            raise ManifestError(f"--train-dir {arguments.train_dir}: no manifest (train with `regllm-lf train`)")
+        record["template"] = trained.get("template")
+        record["trained_with"] = {"dir": str(arguments.train_dir), **trained}
+    return record
+
+
 def command_eval(arguments: argparse.Namespace) -> int:
+    from regllm_lf.evaluation.manifest import ManifestError
     from regllm_lf.evaluation.report import write_report
     from regllm_lf.evaluation.runner import Runner, load_questions
 
     questions = load_questions(arguments.split, arguments.datasets, arguments.limit)
-    runner = Runner(
-        arguments.base_url,
-        arguments.model,
-        arguments.out,
-        arguments.api_key_env,
-        arguments.concurrency,
-        arguments.max_tokens,
-        arguments.timeout,
-    )
-    answered, failed = runner.run(questions, progress=not arguments.no_progress)
+    try:
+        runner = Runner(
+            arguments.base_url,
+            arguments.model,
+            arguments.out,
+            arguments.api_key_env,
+            arguments.concurrency,
+            arguments.max_tokens,
+            arguments.timeout,
+            split=arguments.split,
+            provenance=_provenance(arguments),
+        )
+        answered, failed = runner.run(questions, progress=not arguments.no_progress)
+    except ManifestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"{answered} answered now, {runner.retries} retries, {len(failed)} failed")
     for line in failed:
         print(f"  FAILED {line}", file=sys.stderr)
-    summary = write_report(arguments.out)
+    summary = write_report(arguments.out, seed=arguments.seed)
     for name, item in summary.items():
         value = "—" if item["value"] is None else f"{item['value']:.3f}"
-        print(f"  {item['dataset']:11} {name:20} {value:>6}  (n={item['n']})")
+        low, high = item["interval"] or ("", "")
+        shown = f"[{low:.3f}, {high:.3f}]" if item["interval"] else ""
+        print(f"  {item['dataset']:11} {name:20} {value:>6} {shown:16} (n={item['n']})")
     print(f"report: {arguments.out / 'report.md'}, {arguments.out / 'report.html'}")
     return 1 if failed else 0
 
 
 def command_eval_compare(arguments: argparse.Namespace) -> int:
+    from regllm_lf.evaluation.manifest import ManifestError
     from regllm_lf.evaluation.report import compare_runs
 
-    print(compare_runs(arguments.base_dir, arguments.tuned_dir, arguments.out, arguments.examples))
+    try:
+        text = compare_runs(arguments.base_dir, arguments.tuned_dir, arguments.out, arguments.examples, arguments.seed)
+    except ManifestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(text)
     return 0
 
 
@@ -63,14 +93,35 @@ def register(commands: Any) -> None:
     evaluation.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default: %(default)s)")
     evaluation.add_argument("--limit", type=int, help="at most N questions per dataset")
     evaluation.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_seed(evaluation)
+    evaluation.add_argument(
+        "--train-dir",
+        type=Path,
+        help="the training output dir of the model served: its manifest (recipe, data hashes, template) is "
+        "copied into OUT/regllm_manifest.json",
+    )
 
     compare = add_command(
         commands,
         "eval-compare",
         command_eval_compare,
-        "Base vs fine-tuned, side by side per metric, with the examples whose scores changed.",
+        "Base vs fine-tuned, side by side per metric with 95-percent intervals and a paired test (exact McNemar "
+        "for 0/1 scores, sign-flip permutation otherwise), and the examples whose scores changed. Refuses runs "
+        "over different test sets (their regllm_manifest.json files differ).",
     )
     compare.add_argument("base_dir", type=Path, help="eval output dir of the base model")
     compare.add_argument("tuned_dir", type=Path, help="eval output dir of the fine-tuned model")
     compare.add_argument("--out", type=Path, help="where compare.md/html/png go (default: TUNED_DIR)")
     compare.add_argument("--examples", type=int, default=10, help="changed examples to show (default: %(default)s)")
+    add_seed(compare)
+
+
+def add_seed(command: argparse.ArgumentParser) -> None:
+    from regllm_lf.evaluation.intervals import DEFAULT_SEED
+
+    command.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help="seed of the bootstrap intervals and Monte Carlo tests (default: %(default)s)",
+    )

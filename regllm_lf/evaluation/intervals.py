@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 LEVEL = 0.95
 RESAMPLES = 2000
 DEFAULT_SEED = 0
@@ -37,6 +35,8 @@ def bootstrap_interval(
     bounds: tuple[float, float] = (0.0, 1.0),
 ) -> tuple[float, float] | None:
     """Percentile bootstrap interval of the mean, with one pseudo-observation at each bound (see above)."""
+    import numpy as np
+
     if not values:
         return None
     sample = np.asarray([*values, *bounds], dtype=float)
@@ -45,6 +45,10 @@ def bootstrap_interval(
     tail = (1 - level) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return float(low), float(high)
+
+
+def interval_method(seed: int) -> str:
+    return f"95 % percentile bootstrap, {RESAMPLES} resamples, seed {seed}, one pseudo-row at 0 and at 1"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def mcnemar(base: list[float], tuned: list[float]) -> float:
 
 def sign_flip(differences: list[float], seed: int = DEFAULT_SEED) -> float:
     """Two-sided paired permutation p-value: how often a random sign pattern gives a mean as extreme."""
+    import numpy as np
+
     nonzero = np.asarray([d for d in differences if d != 0], dtype=float)
     if len(nonzero) == 0:
         return 1.0
