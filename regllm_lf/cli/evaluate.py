@@ -73,6 +73,19 @@ def command_eval_compare(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_export_lm_eval(arguments: argparse.Namespace) -> int:
+    from regllm_lf.evaluation.lm_eval_export import GROUP, export_lm_eval, planned_export
+
+    written = export_lm_eval(arguments.out_dir, arguments.datasets)
+    names = ",".join(item["lm_eval_task"] for item in planned_export(arguments.datasets)[2]["tasks"].values())
+    print(f"wrote {len(written)} files to {arguments.out_dir} (tasks {names}, group {GROUP}); run:")
+    print(
+        f"  lm_eval --model local-chat-completions --apply_chat_template --include_path {arguments.out_dir} "
+        f"--tasks {names} --model_args model=NAME,base_url=http://localhost:8000/v1/chat/completions"
+    )
+    return 0
+
+
 def register(commands: Any) -> None:
     evaluation = add_command(
         commands,
@@ -114,6 +127,7 @@ def register(commands: Any) -> None:
     compare.add_argument("--out", type=Path, help="where compare.md/html/png go (default: TUNED_DIR)")
     compare.add_argument("--examples", type=int, default=10, help="changed examples to show (default: %(default)s)")
     add_seed(compare)
+    register_lm_eval(commands)
 
 
 def add_seed(command: argparse.ArgumentParser) -> None:
@@ -125,3 +139,15 @@ def add_seed(command: argparse.ArgumentParser) -> None:
         default=DEFAULT_SEED,
         help="seed of the bootstrap intervals and Monte Carlo tests (default: %(default)s)",
     )
+
+
+def register_lm_eval(commands: Any) -> None:
+    export = add_command(
+        commands,
+        "export-lm-eval",
+        command_export_lm_eval,
+        "Write the held-out sets as lm-evaluation-harness tasks (YAML + utils.py scoring with our metrics) "
+        "into DIR, for `lm_eval --model local-chat-completions --apply_chat_template --include_path DIR`.",
+    )
+    export.add_argument("out_dir", type=Path, metavar="DIR", help="output folder (files in it are replaced)")
+    export.add_argument("--datasets", nargs="+", metavar="TASK", help="task names, e.g. banking_qa (default: all)")
