@@ -86,6 +86,33 @@ def command_export_lm_eval(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_overlap(arguments: argparse.Namespace) -> int:
+    from regllm_lf.core.jsonio import read_records
+    from regllm_lf.core.problems import DataError
+    from regllm_lf.evaluation.overlap import Reference, row_id, row_overlaps, summarise
+
+    problems: list = []
+    sets = {}
+    for name, paths in (("A", [arguments.a]), ("B", arguments.b)):
+        records = [record for path in paths for record in read_records(path, problems)]
+        sets[name] = [(row_id(r.data, f"{r.path}:{r.line}"), r.data) for r in records]
+    if problems:
+        raise DataError(problems)
+    overlaps = row_overlaps(sets["A"], Reference(sets["B"], arguments.ngram))
+    summary = summarise(overlaps, arguments.threshold)
+    print(f"{arguments.a} against {', '.join(map(str, arguments.b))}: {summary['rows']} rows, {arguments.ngram}-grams")
+    print(f"  rows sharing any {arguments.ngram}-gram (the harness's 'dirty' rows): {summary['rows_with_any_overlap']}")
+    for role, stats in [*summary["by_text"].items(), ("near-duplicate", summary["near_duplicate"])]:
+        print(f"  {role:15} median {stats['median']:.2f}  p90 {stats['p90']:.2f}  max {stats['max']:.2f}")
+    ranked = sorted(overlaps, key=lambda item: (-item.duplicate, item.id))[: arguments.top]
+    for item in ranked:
+        texts = ", ".join(f"{role} {share:.2f}" for role, share in item.shares.items())
+        print(f"  {item.duplicate:.2f} {item.id} ~ {item.duplicate_of} ({texts})")
+    flagged = summary["near_duplicates"]
+    print(f"{len(flagged)} row(s) at or above the near-duplicate threshold {arguments.threshold:.2f}")
+    return 1 if flagged else 0
+
+
 def register(commands: Any) -> None:
     evaluation = add_command(
         commands,
@@ -128,6 +155,7 @@ def register(commands: Any) -> None:
     compare.add_argument("--examples", type=int, default=10, help="changed examples to show (default: %(default)s)")
     add_seed(compare)
     register_lm_eval(commands)
+    register_overlap(commands)
 
 
 def add_seed(command: argparse.ArgumentParser) -> None:
@@ -151,3 +179,31 @@ def register_lm_eval(commands: Any) -> None:
     )
     export.add_argument("out_dir", type=Path, metavar="DIR", help="output folder (files in it are replaced)")
     export.add_argument("--datasets", nargs="+", metavar="TASK", help="task names, e.g. banking_qa (default: all)")
+
+
+def register_overlap(commands: Any) -> None:
+    from regllm_lf.evaluation.overlap import NEAR_DUPLICATE, NGRAM
+
+    overlap = add_command(
+        commands,
+        "overlap",
+        command_overlap,
+        "N-gram overlap of the rows of A with the rows of B (13-grams, as lm-evaluation-harness's "
+        "decontamination): per question and answer, the share of n-grams found in B, and how nearly one row "
+        "of B repeats a row of A. Exit 1 when some row of A is a near-duplicate. Rows: messages, or any "
+        "string fields (question/answer, instruction/output...).",
+    )
+    overlap.add_argument("a", type=Path, metavar="A", help="JSON/JSONL rows to check, e.g. an external test set")
+    overlap.add_argument(
+        "b", type=Path, nargs="+", metavar="B", help="reference rows, e.g. datasets/regllm_*_train.jsonl"
+    )
+    overlap.add_argument("--ngram", type=int, default=NGRAM, help="n-gram size (default: %(default)s)")
+    overlap.add_argument(
+        "--threshold",
+        type=float,
+        default=NEAR_DUPLICATE,
+        help="near-duplicate score that fails (the build's limit; default: %(default)s)",
+    )
+    overlap.add_argument(
+        "--top", type=int, default=10, help="rows listed, most overlapping first (default: %(default)s)"
+    )

@@ -67,6 +67,7 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
     counts: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
     train_rows: dict[str, list[dict]] = {}
+    test_rows: dict[str, list[dict]] = {}
     for dataset in all_tasks():
         rows = [record.data for record in by_dataset[dataset.name]]
         if dataset.generated:
@@ -84,7 +85,8 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
         counts[dataset.name] = {name: len(split[name]) for name in SPLITS}
         for name in SPLITS:
             outputs[dataset.split_file(name, dataset_dir)] = dump_jsonl(split[name])
-        train_rows[dataset.name] = split["train"]
+        train_rows[dataset.name], test_rows[dataset.name] = split["train"], split["test"]
+    problems += near_duplicate_problems(train_rows, test_rows)
     pairs = generate_dpo_rows(train_rows)
     shown = display_path(dpo_file(dataset_dir))
     problems += validate_records([Record(shown, number, pair) for number, pair in enumerate(pairs, start=1)])
@@ -93,6 +95,24 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
     outputs[dpo_file(dataset_dir)] = dump_jsonl(pairs)
     counts["dpo"] = {"train": len(pairs), "test": 0}
     return outputs, counts
+
+
+def near_duplicate_problems(train_rows: dict[str, list[dict]], test_rows: dict[str, list[dict]]) -> list[Problem]:
+    """Test rows whose question and answer one train row (of any dataset) largely repeats (13-gram overlap)."""
+    from regllm_lf.evaluation.overlap import NEAR_DUPLICATE, Reference, row_overlaps
+
+    reference = Reference((row["metadata"]["id"], row) for rows in train_rows.values() for row in rows)
+    problems = []
+    for dataset in all_tasks():
+        rows = [(row["metadata"]["id"], row) for row in test_rows.get(dataset.name, [])]
+        for item in row_overlaps(rows, reference):
+            if item.duplicate >= NEAR_DUPLICATE:
+                message = (
+                    f"test row {item.id} nearly repeats train row {item.duplicate_of}: {item.duplicate:.0%} of the "
+                    f"13-grams of its question and of its answer are in it (limit {NEAR_DUPLICATE:.0%})"
+                )
+                problems.append(Problem(display_path(dataset.source), 0, "metadata.id", message))
+    return problems
 
 
 def generate_source(task: Task) -> tuple[Path, int]:
