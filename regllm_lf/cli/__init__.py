@@ -1,5 +1,5 @@
 """``regllm-lf``: the command-line interface. Each stage's module declares its subcommands beside their
-handlers (``prepare``, ``train``, ``serve``, ``evaluate``, ``quickstart``); this module assembles them."""
+handlers (``prepare``, ``train``, ``serve``, ``evaluate``, ``publish``, ``quickstart``); this module assembles them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from regllm_lf.cli import evaluate, prepare, quickstart, serve, train
+from regllm_lf.cli import evaluate, prepare, publish, quickstart, serve, train
 from regllm_lf.cli.common import print_problems
 
-STAGES = (quickstart, prepare, train, serve, evaluate)
+STAGES = (quickstart, prepare, train, serve, evaluate, publish)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from pathlib import Path
 from regllm_lf import project
 from regllm_lf.core.jsonio import Record, dump_jsonl, read_records, write_if_changed
 from regllm_lf.core.problems import DataError, Problem, display_path
+from regllm_lf.prepare.dataset_card import CARD_FILE, dataset_card
 from regllm_lf.prepare.dataset_info import file_name_for, register_entries, sharegpt_entry
 from regllm_lf.prepare.preference import DPO_ENTRY, dpo_file, generate_dpo_rows
 from regllm_lf.prepare.split import leaked_rows, split_rows
@@ -94,6 +95,7 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
         raise DataError(problems)
     outputs[dpo_file(dataset_dir)] = dump_jsonl(pairs)
     counts["dpo"] = {"train": len(pairs), "test": 0}
+    outputs[dataset_dir / CARD_FILE] = dataset_card(counts, dataset_dir)
     return outputs, counts
 
 
