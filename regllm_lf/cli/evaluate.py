@@ -40,7 +40,6 @@ def command_eval(arguments: argparse.Namespace) -> int:
             arguments.concurrency,
             arguments.max_tokens,
             arguments.timeout,
-            split=arguments.split,
             provenance=_provenance(arguments),
         )
         answered, failed = runner.run(questions, progress=not arguments.no_progress)

@@ -32,6 +32,7 @@ class Question:
     messages: list[dict[str, str]]  # system + user (the prompt)
     gold: str
     metadata: dict[str, Any]
+    split: str = "test"  # the split file it comes from (recorded in the run's manifest)
 
 
 def load_questions(split: str = "test", datasets: list[str] | None = None, limit: int | None = None) -> list[Question]:
@@ -57,6 +58,7 @@ def load_questions(split: str = "test", datasets: list[str] | None = None, limit
                     row["messages"][:-1],
                     row["messages"][-1]["content"],
                     metadata,
+                    split,
                 )
             )
     return questions
@@ -100,7 +102,6 @@ class Runner:
         timeout: float = 120.0,
         max_attempts: int = 6,
         backoff_seconds: float = 0.5,
-        split: str = "test",
         provenance: dict[str, Any] | None = None,
     ) -> None:
         from regllm_lf.evaluation.client import openai_client
@@ -110,7 +111,7 @@ class Runner:
         self.base_url, self.model, self.out_dir = base_url, model, out_dir
         self.concurrency, self.max_tokens = concurrency, max_tokens
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
-        self.split, self.provenance = split, provenance or {}
+        self.provenance = provenance or {}
         self.lock = threading.Lock()
         self.retries = 0
 
@@ -154,11 +155,11 @@ class Runner:
         )
         from regllm_lf.evaluation.manifest import write_manifest as write
 
-        ids: dict[str, list[str]] = {}
+        ids: dict[tuple[str, str], list[str]] = {}
         for question in questions:
-            ids.setdefault(question.dataset, []).append(question.id)
+            ids.setdefault((question.dataset, question.split), []).append(question.id)
         tasks = {task.name: task for task in all_tasks()}
-        current = test_set({name: (tasks[name].split_file(self.split), asked) for name, asked in ids.items()})
+        current = test_set({name: (tasks[name].split_file(split), asked) for (name, split), asked in ids.items()})
         existing = read_manifest(self.out_dir)
         if existing is not None:
             current = extend_test_set(existing.get("test_set", {}), current, self.out_dir)
@@ -173,7 +174,7 @@ class Runner:
                 "kind": "eval",
                 "base_url": self.base_url,
                 "model": self.model,
-                "split": self.split,
+                "splits": sorted({question.split for question in questions}),
                 "test_set": current,
                 "sampling": {"temperature": 0, "max_tokens": self.max_tokens},
                 "packages": package_versions(),
