@@ -27,8 +27,12 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_lm_eval_loads_our_tasks_with_our_prompts_and_metrics(exported: Path) -> None:
+def test_lm_eval_loads_our_tasks_with_our_prompts_and_metrics(exported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from lm_eval.tasks import TaskManager
+
+    from regllm_lf import project
+
+    monkeypatch.setattr(project, "_explicit_root", None)  # utils.py pins the export's root: undone after the test
 
     manager = TaskManager(include_path=str(exported), include_defaults=False)
     loaded = manager.load([GROUP])

@@ -108,3 +108,15 @@ def test_train_writes_a_manifest_into_the_output_dir(tmp_path: Path, monkeypatch
 def test_train_print_writes_nothing(tmp_path: Path) -> None:
     assert main(["train", "--output-dir", str(tmp_path / "x"), "--print"]) == 0
     assert not (tmp_path / "x").exists()
+
+
+def test_eval_links_the_training_run(serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr("subprocess.call", lambda argv, cwd=None: 0)
+    train_dir = tmp_path / "sft"
+    assert main(["train", "--model", "phi-3-mini", "--output-dir", str(train_dir)]) == 0
+    url = serve(FakeEndpoint(_gold()))
+    assert _eval(url, tmp_path / "run", "--datasets", "regulation", "--train-dir", str(train_dir)) == 0
+    manifest = json.loads((tmp_path / "run" / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["template"] == "phi" and manifest["trained_with"]["recipe"]["file"] == "recipes/phi3mini_lora.yaml"
+    assert _eval(url, tmp_path / "other", "--train-dir", str(tmp_path / "nowhere")) == 1
+    assert not (tmp_path / "other" / "results.jsonl").exists()

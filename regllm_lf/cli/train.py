@@ -76,7 +76,8 @@ def register(commands: Any) -> None:
         "train",
         command_train,
         "Train with LLaMA-Factory: picks recipes/<model>_lora.yaml (or _qlora) and passes the overrides "
-        "to `llamafactory-cli train` as key=value.",
+        "to `llamafactory-cli train` as key=value; first writes OUTPUT_DIR/regllm_manifest.json (recipe, "
+        "dataset sha256, template, seed, package versions).",
     )
     train.add_argument(
         "--model", choices=keys, default="qwen2.5-7b", help="model (default: %(default)s): " + ", ".join(keys)
