@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +55,33 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str |
 @pytest.fixture(scope="session")
 def tiny_qwen2(tiny_model: Callable[[str, str | None], Path]) -> Path:
     return tiny_model("qwen2", "qwen2_5.jinja")
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable]:
+    """Start a local OpenAI-compatible endpoint (127.0.0.1, a free port) for a FakeEndpoint; stopped after the test."""
+    servers = []
+
+    def start(endpoint: Any) -> str:  # a helpers.FakeEndpoint
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                status, payload = endpoint.handle(body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+    yield start
+    for server in servers:
+        server.shutdown()

@@ -1,11 +1,13 @@
-"""Shared test helpers: paths of this checkout (the package itself resolves them through regllm_lf.project)
-and LLaMA-Board started in a copy of the project, for a real browser."""
+"""Shared test helpers: paths of this checkout (the package itself resolves them through regllm_lf.project),
+LLaMA-Board started in a copy of the project for a real browser, and the fake OpenAI-compatible endpoint the
+eval tests serve on 127.0.0.1 (the `serve` fixture in conftest.py)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -93,3 +95,45 @@ def running_board(workspace: Path, log: Path, timeout: float = 240) -> Iterator[
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class FakeEndpoint:
+    """Answers with the gold answer (or a fixed text); fails the first tries of some questions."""
+
+    def __init__(
+        self,
+        answers: dict[str, str],
+        flaky: dict[str, list[int]] | None = None,
+        fixed: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        self.answers, self.flaky, self.fixed, self.delay = answers, flaky or {}, fixed, delay
+        self.calls: dict[str, int] = {}
+        self.in_flight = self.peak = 0
+        self.lock = threading.Lock()
+
+    def handle(self, body: dict) -> tuple[int, dict]:
+        question = body["messages"][-1]["content"]
+        with self.lock:
+            self.calls[question] = self.calls.get(question, 0) + 1
+            attempt = self.calls[question]
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            time.sleep(self.delay)
+            statuses = self.flaky.get(question, [])
+            if attempt <= len(statuses):
+                return statuses[attempt - 1], {"error": {"message": "try again"}}
+            content = self.fixed if self.fixed is not None else self.answers[question]
+            return 200, {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+            }
+        finally:
+            with self.lock:
+                self.in_flight -= 1

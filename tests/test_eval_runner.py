@@ -3,89 +3,14 @@ answers appended as they arrive, resume after an interruption, reports and compa
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import FakeEndpoint
 
 from regllm_lf.cli import main
 from regllm_lf.evaluation.report import compare_runs, write_report
 from regllm_lf.evaluation.runner import RESULTS_FILE, Runner, load_questions, read_results
-
-
-class FakeEndpoint:
-    """Answers with the gold answer (or a fixed text); fails the first tries of some questions."""
-
-    def __init__(
-        self,
-        answers: dict[str, str],
-        flaky: dict[str, list[int]] | None = None,
-        fixed: str | None = None,
-        delay: float = 0.0,
-    ) -> None:
-        self.answers, self.flaky, self.fixed, self.delay = answers, flaky or {}, fixed, delay
-        self.calls: dict[str, int] = {}
-        self.in_flight = self.peak = 0
-        self.lock = threading.Lock()
-
-    def handle(self, body: dict) -> tuple[int, dict]:
-        question = body["messages"][-1]["content"]
-        with self.lock:
-            self.calls[question] = self.calls.get(question, 0) + 1
-            attempt = self.calls[question]
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-        try:
-            time.sleep(self.delay)
-            statuses = self.flaky.get(question, [])
-            if attempt <= len(statuses):
-                return statuses[attempt - 1], {"error": {"message": "try again"}}
-            content = self.fixed if self.fixed is not None else self.answers[question]
-            return 200, {
-                "id": "x",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
-                ],
-            }
-        finally:
-            with self.lock:
-                self.in_flight -= 1
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    servers = []
-
-    def start(endpoint: FakeEndpoint) -> str:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                status, payload = endpoint.handle(body)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/v1"
-
-    yield start
-    for server in servers:
-        server.shutdown()
 
 
 def _gold() -> dict[str, str]:

@@ -1,6 +1,6 @@
 """``regllm-lf``: the command-line interface. Each stage's module declares its subcommands beside their
-handlers (``prepare``, ``reports``, ``train``, ``board``, ``serve``, ``evaluate``, ``quickstart``); this module
-assembles them."""
+handlers (``prepare``, ``reports``, ``train``, ``board``, ``serve``, ``evaluate``, ``publish``,
+``quickstart``); this module assembles them."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from regllm_lf.cli import board, evaluate, prepare, quickstart, reports, serve, train
+from regllm_lf.cli import board, evaluate, prepare, publish, quickstart, reports, serve, train
 from regllm_lf.cli.common import print_problems
 
-STAGES = (quickstart, prepare, reports, train, board, serve, evaluate)
+STAGES = (quickstart, prepare, reports, train, board, serve, evaluate, publish)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,15 @@ def command_train(arguments: argparse.Namespace) -> int:
     print(shlex.join(argv), flush=True)
     if arguments.print_only:
         return 0
+    from regllm_lf.evaluation.manifest import ManifestError, write_training_manifest
+
+    overrides = dict(item.split("=", 1) for item in argv[3:])  # llamafactory-cli train RECIPE key=value ...
+    try:
+        manifest = write_training_manifest(Path(options.model.recipe(options.qlora)), overrides, argv)
+    except ManifestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"provenance: {project.relative_to_root(manifest)}", flush=True)
     argv[0] = llamafactory_cli()
     return subprocess.call(argv, cwd=project.root())
 
@@ -66,7 +76,8 @@ def register(commands: Any) -> None:
         "train",
         command_train,
         "Train with LLaMA-Factory: picks recipes/<model>_lora.yaml (or _qlora) and passes the overrides "
-        "to `llamafactory-cli train` as key=value.",
+        "to `llamafactory-cli train` as key=value; first writes OUTPUT_DIR/regllm_manifest.json (recipe, "
+        "dataset sha256, template, seed, package versions).",
     )
     train.add_argument(
         "--model", choices=keys, default="qwen2.5-7b", help="model (default: %(default)s): " + ", ".join(keys)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 _NUMBER = r"(?<![\w.,])[-−]?\d{1,3}(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?(?![\d])|(?<![\w.,])[-−]?\d+(?:[.,]\d+)?(?![\d])"
 _UNIT = (
-    r"(?P<unit>%|por\s?ciento|puntos porcentuales|p\.\s?p\.|pp\b|"
+    r"(?P<unit>%|por\s?ciento|per\s?cent\b|percent\b|puntos porcentuales|p\.\s?p\.|pp\b|"
     r"miles de millones(?:\s+de)?(?:\s+(?:euros|EUR|€))?|billones(?:\s+de)?(?:\s+(?:euros|EUR|€))?|"
     r"bn|billion|mil millones(?:\s+de)?(?:\s+(?:euros|EUR|€))?|"
     r"millones(?:\s+de)?(?:\s+(?:euros|EUR|€))?|million(?:s)?(?:\s+(?:euros|EUR))?|mill\.|M\s?€|M€|MEUR|mn|"
@@ -106,7 +106,7 @@ def _canonical_unit(raw: str | None) -> tuple[str, float]:
     if not raw:
         return "", 1.0
     lowered = " ".join(raw.lower().split())
-    if lowered in ("%", "por ciento", "porciento"):
+    if lowered in ("%", "por ciento", "porciento", "percent", "per cent"):
         return "%", 1.0
     if lowered.startswith(("puntos porcentuales", "p.", "pp")):
         return "pp", 1.0

@@ -32,6 +32,7 @@ class Question:
     messages: list[dict[str, str]]  # system + user (the prompt)
     gold: str
     metadata: dict[str, Any]
+    split: str = "test"  # the split file it comes from (recorded in the run's manifest)
 
 
 def load_questions(split: str = "test", datasets: list[str] | None = None, limit: int | None = None) -> list[Question]:
@@ -57,6 +58,7 @@ def load_questions(split: str = "test", datasets: list[str] | None = None, limit
                     row["messages"][:-1],
                     row["messages"][-1]["content"],
                     metadata,
+                    split,
                 )
             )
     return questions
@@ -100,6 +102,7 @@ class Runner:
         timeout: float = 120.0,
         max_attempts: int = 6,
         backoff_seconds: float = 0.5,
+        provenance: dict[str, Any] | None = None,
     ) -> None:
         from regllm_lf.evaluation.client import openai_client
 
@@ -108,6 +111,7 @@ class Runner:
         self.base_url, self.model, self.out_dir = base_url, model, out_dir
         self.concurrency, self.max_tokens = concurrency, max_tokens
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
+        self.provenance = provenance or {}
         self.lock = threading.Lock()
         self.retries = 0
 
@@ -140,6 +144,44 @@ class Runner:
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
+    def write_manifest(self, questions: list[Question]) -> None:
+        """Record the test set, sampling and versions; refuse to resume a folder answered on another test set."""
+        from regllm_lf.evaluation.manifest import (
+            ManifestError,
+            extend_test_set,
+            package_versions,
+            read_manifest,
+            test_set,
+        )
+        from regllm_lf.evaluation.manifest import write_manifest as write
+
+        ids: dict[tuple[str, str], list[str]] = {}
+        for question in questions:
+            ids.setdefault((question.dataset, question.split), []).append(question.id)
+        tasks = {task.name: task for task in all_tasks()}
+        current = test_set({name: (tasks[name].split_file(split), asked) for (name, split), asked in ids.items()})
+        existing = read_manifest(self.out_dir)
+        if existing is not None:
+            current = extend_test_set(existing.get("test_set", {}), current, self.out_dir)
+        else:  # answers from before manifests existed: they must be to these very questions
+            asked = {q.id: (q.messages[-1]["content"], q.gold) for q in questions}
+            stale = [r["id"] for r in read_results(self.out_dir) if asked.get(r["id"]) != (r["question"], r["gold"])]
+            if stale:
+                raise ManifestError(f"{self.out_dir}: answers to questions not in this test set: {stale[:5]}")
+        write(
+            self.out_dir,
+            {
+                "kind": "eval",
+                "base_url": self.base_url,
+                "model": self.model,
+                "splits": sorted({question.split for question in questions}),
+                "test_set": current,
+                "sampling": {"temperature": 0, "max_tokens": self.max_tokens},
+                "packages": package_versions(),
+                **self.provenance,
+            },
+        )
+
     def _append(self, result: dict[str, Any]) -> None:
         with self.lock, (self.out_dir / RESULTS_FILE).open("a", encoding="utf-8") as stream:
             stream.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -151,6 +193,7 @@ class Runner:
         from tqdm import tqdm
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.write_manifest(questions)
         done = {result["id"] for result in read_results(self.out_dir)}
         pending = [q for q in questions if q.id not in done]
         (self.out_dir / "run.json").write_text(

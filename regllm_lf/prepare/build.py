@@ -13,6 +13,7 @@ from pathlib import Path
 from regllm_lf import project
 from regllm_lf.core.jsonio import Record, dump_jsonl, read_records, write_if_changed
 from regllm_lf.core.problems import DataError, Problem, display_path
+from regllm_lf.prepare.dataset_card import CARD_FILE, dataset_card
 from regllm_lf.prepare.dataset_info import file_name_for, register_entries, sharegpt_entry
 from regllm_lf.prepare.preference import DPO_ENTRY, dpo_file, generate_dpo_rows
 from regllm_lf.prepare.split import leaked_rows, split_rows
@@ -67,6 +68,7 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
     counts: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
     train_rows: dict[str, list[dict]] = {}
+    test_rows: dict[str, list[dict]] = {}
     for dataset in all_tasks():
         rows = [record.data for record in by_dataset[dataset.name]]
         if dataset.generated:
@@ -84,7 +86,8 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
         counts[dataset.name] = {name: len(split[name]) for name in SPLITS}
         for name in SPLITS:
             outputs[dataset.split_file(name, dataset_dir)] = dump_jsonl(split[name])
-        train_rows[dataset.name] = split["train"]
+        train_rows[dataset.name], test_rows[dataset.name] = split["train"], split["test"]
+    problems += near_duplicate_problems(train_rows, test_rows)
     pairs = generate_dpo_rows(train_rows)
     shown = display_path(dpo_file(dataset_dir))
     problems += validate_records([Record(shown, number, pair) for number, pair in enumerate(pairs, start=1)])
@@ -92,7 +95,26 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
         raise DataError(problems)
     outputs[dpo_file(dataset_dir)] = dump_jsonl(pairs)
     counts["dpo"] = {"train": len(pairs), "test": 0}
+    outputs[dataset_dir / CARD_FILE] = dataset_card(counts, dataset_dir)
     return outputs, counts
+
+
+def near_duplicate_problems(train_rows: dict[str, list[dict]], test_rows: dict[str, list[dict]]) -> list[Problem]:
+    """Test rows whose question and answer one train row (of any dataset) largely repeats (13-gram overlap)."""
+    from regllm_lf.evaluation.overlap import NEAR_DUPLICATE, Reference, row_overlaps
+
+    reference = Reference((row["metadata"]["id"], row) for rows in train_rows.values() for row in rows)
+    problems = []
+    for dataset in all_tasks():
+        rows = [(row["metadata"]["id"], row) for row in test_rows.get(dataset.name, [])]
+        for item in row_overlaps(rows, reference):
+            if item.duplicate >= NEAR_DUPLICATE:
+                message = (
+                    f"test row {item.id} nearly repeats train row {item.duplicate_of}: {item.duplicate:.0%} of the "
+                    f"13-grams of its question and of its answer are in it (limit {NEAR_DUPLICATE:.0%})"
+                )
+                problems.append(Problem(display_path(dataset.source), 0, "metadata.id", message))
+    return problems
 
 
 def generate_source(task: Task) -> tuple[Path, int]:

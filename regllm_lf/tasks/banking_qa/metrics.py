@@ -1,19 +1,14 @@
 """Banking Q&A metrics: the gold figure stated with its bank and year; on out-of-coverage questions,
-abstention versus a stated figure (hallucination)."""
+abstention versus a stated figure (hallucination), as defined in ``abstention``."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from regllm_lf.core.spanish_numbers import figure_matches, parse_figures
 from regllm_lf.evaluation.aggregate import mean
+from regllm_lf.tasks.banking_qa.abstention import abstains
 
-ABSTENTION = re.compile(
-    r"no (?:dispongo|tengo|consta|puedo (?:dar|facilitar|confirmar|proporcionar)|est[áa] disponible|hay datos)|"
-    r"no se dispone|sin datos|not available|no data|i don't have|desconozco|no (?:figura|aparece) en mis fuentes",
-    re.IGNORECASE,
-)
 BANK_ALIASES = {
     "santander": ("santander",),
     "bbva": ("bbva", "bilbao vizcaya"),
@@ -25,10 +20,9 @@ BANK_ALIASES = {
 
 def score(metadata: dict[str, Any], answer: str) -> dict[str, float | None]:
     facts = metadata.get("facts", [])
-    abstained = bool(ABSTENTION.search(answer))
-    if not facts:  # out of coverage: the honest answer is "not available"
-        stated = [f for f in parse_figures(answer) if f.unit in ("millones EUR", "%")]
-        return {"abstention_rate": float(abstained), "hallucination_rate": float(bool(stated) and not abstained)}
+    if not facts:  # out of coverage: the honest answer is "not available"; exactly one of the two holds
+        abstained = abstains(answer)
+        return {"abstention_rate": float(abstained), "hallucination_rate": float(not abstained)}
     lowered = answer.lower()
     figures = parse_figures(answer)
     hits = []
