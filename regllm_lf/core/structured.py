@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from regllm_lf.core.jsonio import read_text
+from regllm_lf.core.jsonio import JSON_DECODER, non_finite_fields, non_finite_message, read_text
 from regllm_lf.core.problems import DataError, Problem, display_path
 from regllm_lf.core.schema import field_path, schema_errors
 
@@ -51,7 +51,7 @@ def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | Non
         return None
     shown = display_path(path)
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = JSON_DECODER.decode(text) if path.suffix == ".json" else yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except json.JSONDecodeError as error:
         problems.append(Problem(shown, error.lineno, "json", error.msg))
@@ -60,7 +60,13 @@ def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | Non
         mark = getattr(error, "problem_mark", None)
         problems.append(Problem(shown, mark.line + 1 if mark else 1, "yaml", str(getattr(error, "problem", error))))
         return None
-    return StructuredFile(path, data, root)
+    except RecursionError:
+        problems.append(Problem(shown, 1, path.suffix.lstrip(".") or "file", "nested too deeply"))
+        return None
+    loaded = StructuredFile(path, data, root)
+    non_finite = non_finite_fields(data)
+    problems += [loaded.problem(field, non_finite_message(what)) for field, what in non_finite]
+    return None if non_finite else loaded
 
 
 def load_checked(path: Path, schema: str | None) -> StructuredFile:

@@ -78,6 +78,16 @@ def read_dataset_rows(task: Task) -> list[dict[str, Any]]:
     return rows
 
 
+def qa_columns(task: Task) -> tuple[str, ...]:
+    """A task's CSV layout: id, its metadata columns, then the messages."""
+    return ("id", *task.spreadsheet.columns, *MESSAGE_COLUMNS)
+
+
+def value_cell(value: float) -> str:
+    """A figure's value as the CSV writes it: ``713140``, ``12.61``, ``1e-05`` (read back exactly)."""
+    return repr(float(value)).removesuffix(".0")
+
+
 def qa_csv(task: Task) -> str:
     metadata_columns = task.spreadsheet.columns
     rows = [
@@ -86,7 +96,7 @@ def qa_csv(task: Task) -> str:
         + [message_of(row, role) for role in MESSAGE_COLUMNS]
         for row in read_dataset_rows(task)
     ]
-    return csv_text(("id", *metadata_columns, *MESSAGE_COLUMNS), rows)
+    return csv_text(qa_columns(task), rows)
 
 
 def financials_csv() -> str:
@@ -96,7 +106,7 @@ def financials_csv() -> str:
             figure.bank,
             str(figure.year),
             figure.metric,
-            repr(float(figure.value)).removesuffix(".0"),
+            value_cell(figure.value),
             figure.unit,
             cell(figure.variant),
             figure.reporting,
