@@ -11,7 +11,7 @@ from regllm_lf.cli.common import add_command
 
 
 def command_eval(arguments: argparse.Namespace) -> int:
-    from regllm_lf.evaluation.report import write_report
+    from regllm_lf.evaluation.report import answer_counts, counts_line, read_results, write_report
     from regllm_lf.evaluation.runner import Runner, load_questions
 
     questions = load_questions(arguments.split, arguments.datasets, arguments.limit)
@@ -23,12 +23,14 @@ def command_eval(arguments: argparse.Namespace) -> int:
         arguments.concurrency,
         arguments.max_tokens,
         arguments.timeout,
+        split=arguments.split,
     )
-    answered, failed = runner.run(questions, progress=not arguments.no_progress)
+    answered, failed = runner.run(questions, progress=not arguments.no_progress, restart=arguments.restart)
     print(f"{answered} answered now, {runner.retries} retries, {len(failed)} failed")
     for line in failed:
         print(f"  FAILED {line}", file=sys.stderr)
     summary = write_report(arguments.out)
+    print(counts_line(answer_counts(arguments.out, read_results(arguments.out))))
     for name, item in summary.items():
         value = "—" if item["value"] is None else f"{item['value']:.3f}"
         print(f"  {item['dataset']:11} {name:20} {value:>6}  (n={item['n']})")
@@ -63,6 +65,12 @@ def register(commands: Any) -> None:
     evaluation.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default: %(default)s)")
     evaluation.add_argument("--limit", type=int, help="at most N questions per dataset")
     evaluation.add_argument("--no-progress", action="store_true", help="no progress bar")
+    evaluation.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard the answers already in --out (by default a re-run resumes them, and refuses a folder "
+        "made for another model, endpoint, sampling or question set)",
+    )
 
     compare = add_command(
         commands,
