@@ -124,7 +124,8 @@ def _parse_existing(path: Path, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RegistryError(f"{path}: not UTF-8 (byte {error.start}); left untouched") from error
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise RegistryError(f"{path}:{line}: encoding: not UTF-8 (byte {error.start}); left untouched") from error
     text = text.removeprefix(BOM)
     if not text.strip():
         return ""
@@ -141,11 +142,11 @@ def _parse_existing(path: Path, raw: bytes) -> str:
         raise RegistryError(f"{path}:1: json: expected an object of dataset entries; the file was left untouched")
     for name, entry in parsed.items():
         if not isinstance(entry, dict):
-            raise RegistryError(f"{path}: {name}: expected an object, found {type(entry).__name__}; left untouched")
+            raise RegistryError(f"{path}:1: {name}: expected an object, found {type(entry).__name__}; left untouched")
     non_finite = non_finite_fields(parsed)
     if non_finite:
         field, what = non_finite[0]
-        raise RegistryError(f"{path}: {field_path(field)}: {non_finite_message(what)}; the file was left untouched")
+        raise RegistryError(f"{path}:1: {field_path(field)}: {non_finite_message(what)}; the file was left untouched")
     return text
 
 
@@ -161,17 +162,17 @@ def check_dataset_dir(dataset_dir: Path, create: bool = False) -> None:
     ``--dataset-dir`` must not silently create a whole new tree.
     """
     if dataset_dir.exists() and not dataset_dir.is_dir():
-        raise RegistryError(f"{dataset_dir}: is a file, expected a directory (--dataset-dir)")
+        raise RegistryError(f"{dataset_dir}:0: --dataset-dir: is a file, expected a directory")
     if not dataset_dir.exists():
         parent = dataset_dir.parent
         if not create and not parent.is_dir():
             raise RegistryError(
-                f"{dataset_dir}: does not exist, nor does its parent {parent}: check the path, "
+                f"{dataset_dir}:0: --dataset-dir: does not exist, nor does its parent {parent}: check the path, "
                 "or pass --create to make it"
             )
         return
     if is_read_only(dataset_dir):
-        raise RegistryError(f"{dataset_dir}: the directory is read-only; nothing was written")
+        raise RegistryError(f"{dataset_dir}:0: --dataset-dir: the directory is read-only; nothing was written")
 
 
 @dataclass(frozen=True)
@@ -201,20 +202,22 @@ def plan_registration(dataset_dir: Path, entries: dict[str, dict[str, Any]], cre
         # Update the file the link points at (in its own folder), never replace the link by a copy.
         target = path.resolve()
         if not target.exists() and not target.parent.is_dir():
-            raise RegistryError(f"{path}: a symbolic link to {target}, whose folder does not exist; left untouched")
+            why = f"a symbolic link to {target}, whose folder does not exist; left untouched"
+            raise RegistryError(f"{path}:0: file: {why}")
     if target.is_dir():
-        raise RegistryError(f"{path}: is a directory, expected a JSON file; left untouched")
+        raise RegistryError(f"{path}:0: file: is a directory, expected a JSON file; left untouched")
     existing, had_bom = None, False
     if target.exists():
         if is_read_only(target):
-            raise RegistryError(f"{path}: the file is read-only; left untouched (make it writable to register)")
+            raise RegistryError(f"{path}:0: file: the file is read-only; left untouched (make it writable to register)")
         try:
             raw = target.read_bytes()
         except OSError as error:
-            raise RegistryError(f"{path}: cannot be read: {error.strerror or error}; left untouched") from None
+            raise RegistryError(f"{path}:0: file: cannot be read: {error.strerror or error}; left untouched") from None
         existing, had_bom = _parse_existing(path, raw), raw.startswith(BOM.encode("utf-8"))
     if target != path and target.parent.exists() and is_read_only(target.parent):
-        raise RegistryError(f"{path}: the folder of its link target, {target.parent}, is read-only; left untouched")
+        why = f"the folder of its link target, {target.parent}, is read-only; left untouched"
+        raise RegistryError(f"{path}:0: file: {why}")
     return Registration(path, target, existing, had_bom, merge_entries(existing, entries))
 
 
@@ -239,7 +242,8 @@ def register_entries(dataset_dir: Path, entries: dict[str, dict[str, Any]], crea
             if plan.needs_write:
                 write_atomic(plan.target, plan.new_text)
     except OSError as error:
-        raise RegistryError(f"{error.filename or dataset_dir}: cannot write: {error.strerror or error}") from None
+        where = error.filename or dataset_dir
+        raise RegistryError(f"{where}:0: file: cannot write: {error.strerror or error}") from None
     return plan.path
 
 
