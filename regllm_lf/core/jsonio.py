@@ -1,7 +1,8 @@
-"""Read JSON and JSON Lines files keeping each record's line number, and write files atomically.
+"""Read JSON and JSON Lines files keeping each record's line number, strictly; render them for writing.
 
 Line numbers come from our own parsing (``json.JSONDecoder.raw_decode`` over the text), so an error
-always points at the right line of a ``.json`` array as well as of a ``.jsonl`` file.
+always points at the right line of a ``.json`` array as well as of a ``.jsonl`` file. (Atomic writes are in
+``core.files``.)
 
 JSON is read strictly: Python's ``json`` accepts ``NaN``, ``Infinity`` and ``1e999`` (inf), which strict
 JSON (and every other reader) refuses; here they are problems naming the field, and our writers refuse
@@ -10,16 +11,14 @@ to produce them (``allow_nan=False``).
 
 from __future__ import annotations
 
-import glob
 import json
 import math
-import os
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# The writers live in core.files; they stay importable from here, where callers have always found them.
+from regllm_lf.core.files import remove_orphans, unwritable, write_atomic, write_if_changed  # noqa: F401
 from regllm_lf.core.problems import Problem, display_path, field_path
 
 BOM = "\ufeff"
@@ -221,86 +220,9 @@ def object_members(text: str, start: int = 0) -> tuple[list[Member], int]:
         position = value_end
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
-def remove_orphans(path: Path) -> list[Path]:
-    """Delete temporary files that a killed writer of ``path`` left beside it (its process is gone)."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[^.]+\.tmp")
-    removed = []
-    try:
-        candidates = list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
-    except OSError:
-        return removed
-    for candidate in candidates:
-        match = pattern.fullmatch(candidate.name)
-        if match and int(match.group(1)) != os.getpid() and not _process_alive(int(match.group(1))):
-            candidate.unlink(missing_ok=True)
-            removed.append(candidate)
-    return removed
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write via a temporary file in the same folder and rename: readers never see half a file.
-
-    The temporary file's name carries our process id, so a later write removes what a killed writer left.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_orphans(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-def unwritable(paths: list[Path]) -> list[Problem]:
-    """Why some of ``paths`` cannot be written (checked before the first write of a batch)."""
-    problems = []
-    for path in paths:
-        shown = display_path(path)
-        folder = next((parent for parent in path.parents if parent.exists()), None)
-        if path.is_dir():
-            problems.append(Problem(shown, 0, "file", "is a directory, expected a file"))
-        elif folder is not None and not folder.is_dir():
-            problems.append(Problem(shown, 0, "file", f"{display_path(folder)} is a file, expected a directory"))
-        elif path.exists() and not path.stat().st_mode & 0o222:
-            problems.append(Problem(shown, 0, "file", "is read-only"))
-        elif folder is not None and (not folder.stat().st_mode & 0o222 or not os.access(folder, os.W_OK)):
-            problems.append(Problem(shown, 0, "file", f"its folder {display_path(folder)} is read-only"))
-    return problems
-
-
 def dump_jsonl(rows: list[dict]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
 
 
 def dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-
-
-def write_if_changed(path: Path, content: str) -> bool:
-    """Write ``content`` atomically unless the file already holds exactly it; True when written."""
-    remove_orphans(path)
-    if path.exists() and path.read_bytes() == content.encode("utf-8"):
-        return False
-    write_atomic(path, content)
-    return True
