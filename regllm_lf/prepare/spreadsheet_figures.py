@@ -53,10 +53,10 @@ def parse_value(text: str, stored: float, unit: str) -> int | float:
     try:
         return parse_quantity(text, "refuse" if unit == "%" else "thousands")
     except AmbiguousNumber:
-        decimal, thousands = parse_number(text, "decimal"), parse_number(text, "thousands")
+        shown = text.strip()
         raise ValueError(
-            f"{text.strip()!r} is ambiguous for a ratio in %: {decimal:g} or {thousands:g}? "
-            f"write {text.strip()}0 for {decimal:g} %"
+            f"{shown!r} is ambiguous for a ratio in %: a thousands separator or a decimal point? "
+            f"write {shown}0 for three decimals"
         ) from None
 
 
