@@ -57,7 +57,7 @@ def test_import_without_edits_changes_nothing(
     data, out = exported
     before = _snapshot(data)
     report = csv_import.import_csv(_rewrite(out / name, delimiter, bom))
-    assert report.changed == [] and report.unplaced == [] and not report.written
+    assert report.changed == [] and not report.written
     assert _snapshot(data) == before
 
 
@@ -75,20 +75,25 @@ def test_edit_lands_in_source_by_id(exported: tuple[Path, Path]) -> None:
     assert source.read_text(encoding="utf-8").count("(editado en LibreOffice)") == 1
 
 
-def test_unplaceable_rows_are_reported_not_added(
+def test_unplaceable_rows_are_reported_and_nothing_is_written(
     exported: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     data, out = exported
     before = _snapshot(data)
 
     def edit(rows: list[list[str]]) -> None:
+        rows[3][rows[0].index("user")] += " (editado)"  # a valid edit: still not written beside a bad row
         rows.append(["sql-no-existe-999"] + rows[1][1:])
         rows.append(list(rows[1]))  # the same id twice
 
     path = _rewrite(out / "sql_methodology_comparison.csv", ",", True, edit)
     assert main(["import-csv", str(path)]) == 1
-    output = capsys.readouterr().out
-    assert "NOT PLACED" in output and "unknown id 'sql-no-existe-999'" in output and "id repeated in the CSV" in output
+    errors = capsys.readouterr().err
+    text = path.read_text(encoding="utf-8-sig")
+    first_id = text.splitlines()[1].split(",")[0]
+    last = text[: text.rindex(f"\n{first_id},")].count("\n") + 2  # where the repeated row starts
+    assert "id: unknown id 'sql-no-existe-999'" in errors and "repeats line 2" in errors
+    assert f"sql_methodology_comparison.csv:{last}: id: '{first_id}' repeats line 2" in errors
     assert _snapshot(data) == before
 
 

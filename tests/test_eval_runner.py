@@ -33,12 +33,13 @@ def test_retries_concurrency_and_perfect_gold_scores(serve, tmp_path: Path) -> N
 
 def test_resume_after_interruption_loses_nothing(serve, tmp_path: Path) -> None:  # noqa: ANN001
     questions = load_questions("test", ["regulation"])
-    url = serve(FakeEndpoint(_gold()))
+    endpoint = FakeEndpoint(_gold())
+    url = serve(endpoint)
     Runner(url, "fake", tmp_path, concurrency=2).run(questions[:10], progress=False)
     with (tmp_path / RESULTS_FILE).open("a", encoding="utf-8") as stream:
         stream.write('{"id": "torn-half-writ')  # the process died mid-write
-    endpoint = FakeEndpoint(_gold())
-    answered, _ = Runner(serve(endpoint), "fake", tmp_path, concurrency=2).run(questions, progress=False)
+    endpoint.calls.clear()
+    answered, _ = Runner(url, "fake", tmp_path, concurrency=2).run(questions, progress=False)
     results = read_results(tmp_path)
     assert answered == len(questions) - 10 and sum(endpoint.calls.values()) == len(questions) - 10
     assert sorted(r["id"] for r in results) == sorted(q.id for q in questions)

@@ -82,7 +82,9 @@ def test_our_entries_are_replaced_in_place(tmp_path: Path) -> None:
 
 def test_file_names_resolve_from_another_dataset_dir(tmp_path: Path) -> None:
     elsewhere = tmp_path / "LLaMA-Factory" / "data"
-    assert main(["register", "--dataset-dir", str(elsewhere)]) == 0
+    assert main(["register", "--dataset-dir", str(elsewhere)]) == 1  # a typo must not create a tree
+    assert not (tmp_path / "LLaMA-Factory").exists()
+    assert main(["register", "--dataset-dir", str(elsewhere), "--create"]) == 0
     info = json.loads((elsewhere / "dataset_info.json").read_text(encoding="utf-8"))
     for name in dataset_entries():
         assert (elsewhere / info[name]["file_name"]).resolve() == (DATASETS_DIR / f"{name}.jsonl").resolve()

@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, project.ProjectNotFound) as error:
         print(error, file=sys.stderr)
         return 1
+    except OSError as error:  # a file we could not read or write: say which, never a traceback
+        where = error.filename or "regllm-lf"
+        print(f"{where}:0: file: {error.strerror or error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

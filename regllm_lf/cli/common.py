@@ -25,3 +25,11 @@ def print_problems(problems: list) -> None:
 
 def add_dataset_dir(command: argparse.ArgumentParser, help_text: str) -> None:
     command.add_argument("--dataset-dir", type=Path, default=None, help=f"{help_text} (default: datasets/)")
+
+
+def add_create(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--create",
+        action="store_true",
+        help="create --dataset-dir and its missing parents (default: only a missing last folder is created)",
+    )

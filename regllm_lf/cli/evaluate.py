@@ -27,7 +27,7 @@ def _provenance(arguments: argparse.Namespace) -> dict[str, Any]:
 
 def command_eval(arguments: argparse.Namespace) -> int:
     from regllm_lf.evaluation.manifest import ManifestError
-    from regllm_lf.evaluation.report import write_report
+    from regllm_lf.evaluation.report import answer_counts, counts_line, read_results, write_report
     from regllm_lf.evaluation.runner import Runner, load_questions
 
     questions = load_questions(arguments.split, arguments.datasets, arguments.limit)
@@ -41,8 +41,9 @@ def command_eval(arguments: argparse.Namespace) -> int:
             arguments.max_tokens,
             arguments.timeout,
             provenance=_provenance(arguments),
+            split=arguments.split,
         )
-        answered, failed = runner.run(questions, progress=not arguments.no_progress)
+        answered, failed = runner.run(questions, progress=not arguments.no_progress, restart=arguments.restart)
     except ManifestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -50,6 +51,7 @@ def command_eval(arguments: argparse.Namespace) -> int:
     for line in failed:
         print(f"  FAILED {line}", file=sys.stderr)
     summary = write_report(arguments.out, seed=arguments.seed)
+    print(counts_line(answer_counts(arguments.out, read_results(arguments.out))))
     for name, item in summary.items():
         value = "—" if item["value"] is None else f"{item['value']:.3f}"
         low, high = item["interval"] or ("", "")
@@ -138,6 +140,12 @@ def register(commands: Any) -> None:
         type=Path,
         help="the training output dir of the model served: its manifest (recipe, data hashes, template) is "
         "copied into OUT/regllm_manifest.json",
+    )
+    evaluation.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard the answers already in --out (by default a re-run resumes them, and refuses a folder "
+        "made for another model, endpoint, sampling or question set)",
     )
 
     compare = add_command(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from regllm_lf import project
-from regllm_lf.cli.common import add_command, add_dataset_dir, print_problems
+from regllm_lf.cli.common import add_command, add_create, add_dataset_dir, print_problems
 
 
 def command_validate(arguments: argparse.Namespace) -> int:
@@ -24,11 +24,24 @@ def command_validate(arguments: argparse.Namespace) -> int:
             if task.hook("source_problems")
             for problem in task.hook("source_problems")()
         ]
+    warn_about_boms()
     if problems:
         print_problems(problems)
         return 1
     print(f"OK: {rows} rows in {len(paths)} file(s), no problems")
     return 0
+
+
+def warn_about_boms(*extra: Path) -> None:
+    """LLaMA-Factory refuses a dataset_info.json with a BOM: say so for every one we know of and leave."""
+    from regllm_lf.prepare.build import board_data_dir
+    from regllm_lf.prepare.dataset_info import INFO_FILE, bom_warning
+
+    folders = {project.datasets_dir(), board_data_dir(), *extra}
+    for folder in sorted(folders):
+        warning = bom_warning(folder / INFO_FILE)
+        if warning:
+            print(warning, file=sys.stderr)
 
 
 def command_stats(arguments: argparse.Namespace) -> int:
@@ -48,7 +61,9 @@ def command_stats(arguments: argparse.Namespace) -> int:
 
 
 def command_register(arguments: argparse.Namespace) -> int:
-    from regllm_lf.prepare.build import dataset_entries, register_datasets
+    from regllm_lf.core.jsonio import loads_strict
+    from regllm_lf.prepare.build import register_datasets
+    from regllm_lf.prepare.dataset_info import ENTRY_PREFIX
     from regllm_lf.tasks.registry import SPLITS, all_tasks
 
     tasks = all_tasks()
@@ -57,8 +72,11 @@ def command_register(arguments: argparse.Namespace) -> int:
         print("missing split files (run `regllm-lf build` first): " + ", ".join(missing), file=sys.stderr)
         return 1
     dataset_dir = arguments.dataset_dir or project.datasets_dir()
-    path = register_datasets(dataset_dir)
-    print(f"registered {len(dataset_entries(dataset_dir))} regllm_ datasets in {path}")
+    path = register_datasets(dataset_dir, create=arguments.create)
+    written = loads_strict(path.read_text(encoding="utf-8"))  # count what the file holds, not what we meant
+    ours = [name for name in written if name.startswith(ENTRY_PREFIX)]
+    print(f"registered {len(ours)} {ENTRY_PREFIX} datasets in {path}")
+    warn_about_boms(dataset_dir)
     return 0
 
 
@@ -77,15 +95,15 @@ def command_generate(arguments: argparse.Namespace) -> int:
 
 def command_build(arguments: argparse.Namespace) -> int:
     from regllm_lf.prepare.build import build
-    from regllm_lf.prepare.spreadsheet_export import export_all
+    from regllm_lf.prepare.spreadsheet_export import exports_dir
 
     dataset_dir = arguments.dataset_dir or project.datasets_dir()
-    result = build(dataset_dir)
+    result = build(dataset_dir, export=not arguments.no_export, create=arguments.create)
     for name, counts in result.counts.items():
         print(f"{name}: train {counts['train']}, test {counts['test']}")
     print(f"datasets in {dataset_dir}; registered in {result.info_path}")
-    if not arguments.no_export:
-        for path in export_all():
+    for path in result.written:
+        if path.parent == exports_dir():
             print(f"exported {path}")
     return 0
 
@@ -101,9 +119,9 @@ def command_export(arguments: argparse.Namespace) -> int:
 def command_import_csv(arguments: argparse.Namespace) -> int:
     from regllm_lf.prepare.spreadsheet_import import import_csv
 
-    report = import_csv(arguments.csv_file, dry_run=arguments.dry_run)
+    report = import_csv(arguments.csv_file, dry_run=arguments.dry_run, encoding=arguments.encoding)
     print(report.summary())
-    return 0 if not report.unplaced else 1
+    return 0
 
 
 # The seed guide's name for the banking generator.
@@ -120,6 +138,7 @@ def register(commands: Any) -> None:
     )
     add_dataset_dir(build_command, "LLaMA-Factory dataset_dir to write and register into")
     build_command.add_argument("--no-export", action="store_true", help="skip writing data/exports/")
+    add_create(build_command)
 
     validate = add_command(
         commands,
@@ -155,6 +174,7 @@ def register(commands: Any) -> None:
         "Write or merge our regllm_* entries into DIR/dataset_info.json; other entries stay byte-for-byte.",
     )
     add_dataset_dir(register_command, "directory holding dataset_info.json, e.g. a LLaMA-Factory checkout's data/")
+    add_create(register_command)
 
     generate = add_command(commands, "generate", command_generate, "Generate a dataset from its sources.")
     generate.add_argument(
@@ -177,3 +197,7 @@ def register(commands: Any) -> None:
     )
     import_command.add_argument("csv_file", type=Path, help="a CSV from data/exports/, edited in LibreOffice or Excel")
     import_command.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    import_command.add_argument(
+        "--encoding",
+        help="the CSV's encoding, e.g. cp1252 or latin-1 (default: UTF-8 or UTF-16 with a BOM, else Windows-1252)",
+    )

@@ -44,8 +44,14 @@ def command_merge(arguments: argparse.Namespace) -> int:
 def command_serve(arguments: argparse.Namespace) -> int:
     from regllm_lf.serve.adapters import adapter_base_model, is_adapter
     from regllm_lf.serve.chat import template_for
-    from regllm_lf.serve.server import llamafactory_api_command, vllm_command
+    from regllm_lf.serve.server import exposure_problem, llamafactory_api_command, missing_key_variable, vllm_command
 
+    refusal = exposure_problem(arguments.host, arguments.api_key_env, arguments.no_api_key)
+    if refusal is None and not arguments.print_only:
+        refusal = missing_key_variable(arguments.api_key_env)
+    if refusal:
+        print(f"regllm-lf serve: {refusal}", file=sys.stderr)
+        return 1
     path = Path(arguments.model_path)
     adapter = path if is_adapter(path) else None
     model = (arguments.base or adapter_base_model(path)) if adapter else str(path)
@@ -125,14 +131,25 @@ def register(commands: Any) -> None:
         help="vllm (GPU, its own venv) or llamafactory (`llamafactory-cli api`, HF backend, CPU ok)",
     )
     serve.add_argument("--template", help="LLaMA-Factory template (default: from the merge report or the base model)")
-    serve.add_argument("--host", default="0.0.0.0", help="listen address (default: %(default)s)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="listen address (default: %(default)s, this machine only); any other address needs --api-key-env "
+        "or --no-api-key",
+    )
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument("--tensor-parallel-size", type=int, default=1, help="vLLM: GPUs per model")
     serve.add_argument("--max-model-len", type=int, help="vLLM: context length to allocate")
-    serve.add_argument(
+    key = serve.add_mutually_exclusive_group()
+    key.add_argument(
         "--api-key-env",
         metavar="VAR",
-        help="environment variable holding the API key; passed to the server's environment only",
+        help="environment variable holding the API key; passed to the server's environment only, never printed",
+    )
+    key.add_argument(
+        "--no-api-key",
+        action="store_true",
+        help="serve without a key on a non-loopback --host (anyone who reaches the port can use the model)",
     )
     serve.add_argument("--print", dest="print_only", action="store_true", help="show the command, run nothing")
 

@@ -1,23 +1,29 @@
-"""Read JSON and JSON Lines files keeping each record's line number, and write files atomically.
+"""Read JSON and JSON Lines files keeping each record's line number, strictly; render them for writing.
 
 Line numbers come from our own parsing (``json.JSONDecoder.raw_decode`` over the text), so an error
-always points at the right line of a ``.json`` array as well as of a ``.jsonl`` file.
+always points at the right line of a ``.json`` array as well as of a ``.jsonl`` file. (Atomic writes are in
+``core.files``.)
+
+JSON is read strictly: Python's ``json`` accepts ``NaN``, ``Infinity`` and ``1e999`` (inf), which strict
+JSON (and every other reader) refuses; here they are problems naming the field, and our writers refuse
+to produce them (``allow_nan=False``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regllm_lf.core.problems import Problem, display_path
+# The writers live in core.files; they stay importable from here, where callers have always found them.
+from regllm_lf.core.files import remove_orphans, unwritable, write_atomic, write_if_changed  # noqa: F401
+from regllm_lf.core.problems import Problem, display_path, field_path
 
 BOM = "\ufeff"
-_DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\r\n"
+TOO_DEEP = "nested too deeply to be a row"
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,52 @@ class Record:
     path: str
     line: int
     data: Any
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """Stands for a ``NaN`` / ``Infinity`` / ``-Infinity`` constant met while decoding."""
+
+    name: str
+
+
+JSON_DECODER = json.JSONDecoder(parse_constant=NonFinite)
+
+
+def non_finite_fields(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """(field path, what) for every NaN or infinity inside ``value`` (JSON constants, YAML ``.nan``, 1e999)."""
+    if isinstance(value, NonFinite):
+        return [(path, value.name)]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(path, str(value))]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in non_finite_fields(item, (*path, key))]
+    if isinstance(value, list):
+        return [found for number, item in enumerate(value) for found in non_finite_fields(item, (*path, number))]
+    return []
+
+
+def non_finite_message(what: str) -> str:
+    return f"{what} is not a finite number (NaN and Infinity are refused: strict JSON has neither)"
+
+
+def loads_strict(text: str) -> Any:
+    """``json.loads`` that refuses NaN and infinities: ValueError naming the field."""
+    try:
+        value = JSON_DECODER.decode(text)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+    found = non_finite_fields(value)
+    if found:
+        path, what = found[0]
+        raise ValueError(f"{field_path(path)}: {non_finite_message(what)}")
+    return value
+
+
+def _finite_record(shown: str, line: int, value: Any, problems: list[Problem]) -> Record | None:
+    found = non_finite_fields(value)
+    problems += [Problem(shown, line, field_path(path), non_finite_message(what)) for path, what in found]
+    return None if found else Record(shown, line, value)
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -67,9 +119,15 @@ def parse_jsonl(text: str, shown: str, problems: list[Problem]) -> list[Record]:
         if not line.strip():
             continue
         try:
-            records.append(Record(shown, number, json.loads(line)))
+            record = _finite_record(shown, number, JSON_DECODER.decode(line), problems)
         except json.JSONDecodeError as error:
             problems.append(Problem(shown, number, "json", f"{error.msg} (column {error.colno})"))
+            continue
+        except RecursionError:
+            problems.append(Problem(shown, number, "json", TOO_DEEP))
+            continue
+        if record is not None:
+            records.append(record)
     return records
 
 
@@ -102,11 +160,16 @@ def parse_json_array(text: str, shown: str, problems: list[Problem]) -> list[Rec
             problems.append(Problem(shown, _line_of(text, position), "json", f"expected ',' or ']', found {char!r}"))
             return records
         try:
-            value, end = _DECODER.raw_decode(text, position)
+            value, end = JSON_DECODER.raw_decode(text, position)
         except json.JSONDecodeError as error:
             problems.append(Problem(shown, error.lineno, "json", f"{error.msg} (column {error.colno})"))
             return records
-        records.append(Record(shown, _line_of(text, position), value))
+        except RecursionError:
+            problems.append(Problem(shown, _line_of(text, position), "json", TOO_DEEP))
+            return records
+        record = _finite_record(shown, _line_of(text, position), value, problems)
+        if record is not None:
+            records.append(record)
         position = end
         expect_value = False
 
@@ -122,38 +185,44 @@ def read_records(path: Path, problems: list[Problem]) -> list[Record]:
     return parse_json_array(text, shown, problems)
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write via a temporary file in the same folder and rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+@dataclass(frozen=True)
+class Member:
+    """One ``"key": value`` of a JSON object, with the value's span in the text."""
+
+    key: str
+    value_start: int
+    value_end: int
+
+
+def object_members(text: str, start: int = 0) -> tuple[list[Member], int]:
+    """Members of the (already validated) JSON object opening at or after ``start``, and its closing brace.
+
+    Lets a writer replace one value and keep every other byte of a hand-formatted file.
+    """
+
+    def skip(position: int) -> int:
+        while position < len(text) and text[position] in _WHITESPACE:
+            position += 1
+        return position
+
+    position = skip(start) + 1  # the opening brace
+    members: list[Member] = []
+    while True:
+        position = skip(position)
+        if text[position] == "}":
+            return members, position
+        if text[position] == ",":
+            position = skip(position + 1)
+        key, position = JSON_DECODER.raw_decode(text, position)
+        value_start = skip(skip(position) + 1)  # past the colon
+        _, value_end = JSON_DECODER.raw_decode(text, value_start)
+        members.append(Member(key, value_start, value_end))
+        position = value_end
 
 
 def dump_jsonl(rows: list[dict]) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
-
-
-def write_if_changed(path: Path, content: str) -> bool:
-    """Write ``content`` atomically unless the file already holds exactly it; True when written."""
-    if path.exists() and path.read_bytes() == content.encode("utf-8"):
-        return False
-    write_atomic(path, content)
-    return True
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"

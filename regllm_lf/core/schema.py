@@ -15,6 +15,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from regllm_lf.core.problems import field_path
+
+__all__ = ["field_path", "load_schema", "schema_errors", "validator"]
+
 SCHEMA_VERSION = "v1"
 
 
@@ -46,14 +50,6 @@ def document_validator(schema: dict[str, Any]) -> Draft202012Validator:
 def check_document(schema: Any) -> list[str]:
     """Why ``schema`` is not a valid JSON Schema (empty when it is)."""
     return [error.message for error in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema)]
-
-
-def field_path(path: Any) -> str:
-    """jsonschema's error path as ``messages[2].content``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(row)"
 
 
 _compiled: dict[int, Callable[[Any], Any]] = {}

@@ -6,6 +6,12 @@ is twelve point three; English style ``1,797,062`` and ``11.1`` also read) and t
 for amounts, ``%`` for ratios, ``pp`` for percentage points, ``""`` when the text names no unit. A
 separator followed by exactly three digits is a thousands separator (``0,123`` excepted) unless the
 other separator also appears after it. Non-finite values (``NaN``, ``inf``) are never numbers here.
+
+*Ambiguous* numbers have one separator followed by exactly three digits (``713.140``, ``12,345``): Spanish
+reads a thousands separator, English a decimal point. Free text and amounts in millions take the
+thousands reading (our own answers write ``713.140 millones EUR``); a caller that knows better asks for
+``ambiguous="decimal"`` or ``"refuse"`` (a ratio in % is never 12.345 % written as ``12,345`` by accident
+of style: the spreadsheet import refuses it and says how to write it).
 """
 
 from __future__ import annotations
@@ -52,32 +58,61 @@ class ParsedFigure:
 
 
 _NUMBER_SHAPE = re.compile(r"\d[\d.,]*(?:[eE][-+]?\d+)?")
+_AMBIGUOUS = re.compile(r"(?!0+[.,])\d{1,3}[.,]\d{3}")
+AMBIGUOUS_CHOICES = ("thousands", "decimal", "refuse")
 
 
-def parse_number(text: str) -> float:
-    """A number written Spanish or English style; ValueError for anything else (``NaN``, ``inf``, words).
+class AmbiguousNumber(ValueError):
+    """``12,345`` where the caller cannot tell twelve thousand from twelve point three."""
 
-    Scientific notation (``1e-05``, as spreadsheets write small values) is read; the result is always finite.
-    """
+
+def _split_number(text: str) -> tuple[float, str, str]:
+    """(sign, mantissa, exponent) of a number's text; ValueError when it is not one."""
     text = text.strip().replace("−", "-").replace("\u00a0", "").replace(" ", "")
     sign = -1.0 if text.startswith("-") else 1.0
     text = text.removeprefix("-").removeprefix("+") if sign < 0 else text.removeprefix("+")
     if not _NUMBER_SHAPE.fullmatch(text):
         raise ValueError(f"not a number: {text!r}")
     mantissa, exponent = re.fullmatch(r"([\d.,]+)((?:[eE][-+]?\d+)?)", text).groups()
-    value = sign * float(_plain_decimal(mantissa) + exponent)
+    return sign, mantissa, exponent
+
+
+def is_ambiguous(text: str) -> bool:
+    """One separator followed by exactly three digits (``713.140``, ``12,345``; not ``0,125``)."""
+    try:
+        _, mantissa, _ = _split_number(text)
+    except ValueError:
+        return False
+    return _AMBIGUOUS.fullmatch(mantissa) is not None
+
+
+def parse_number(text: str, ambiguous: str = "thousands") -> float:
+    """A number written Spanish or English style; ValueError for anything else (``NaN``, ``inf``, words).
+
+    Scientific notation (``1e-05``, as spreadsheets write small values) is read; the result is always finite.
+    ``ambiguous`` says how to read ``713.140``: ``thousands`` (713140), ``decimal`` (713.14) or ``refuse``
+    (AmbiguousNumber).
+    """
+    if ambiguous not in AMBIGUOUS_CHOICES:
+        raise ValueError(f"ambiguous must be one of {AMBIGUOUS_CHOICES}")
+    sign, mantissa, exponent = _split_number(text)
+    unclear = _AMBIGUOUS.fullmatch(mantissa) is not None
+    if unclear and ambiguous == "refuse":
+        raise AmbiguousNumber(f"{text.strip()!r} is ambiguous: a thousands separator or a decimal point?")
+    plain = mantissa.replace(",", ".") if unclear and ambiguous == "decimal" else _plain_decimal(mantissa)
+    value = sign * float(plain + exponent)
     if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {text!r}")
+        raise ValueError(f"not a finite number: {text.strip()!r}")
     return value
 
 
-def parse_quantity(text: str) -> int | float:
+def parse_quantity(text: str, ambiguous: str = "thousands") -> int | float:
     """``parse_number``, but a number written without decimals (``713.140``, ``845``) stays an int."""
-    value = parse_number(text)
-    digits = text.strip().lstrip("-−+").replace("\u00a0", "").replace(" ", "")
-    whole = (
-        "." not in _plain_decimal(digits) if _NUMBER_SHAPE.fullmatch(digits) and "e" not in digits.lower() else False
-    )
+    value = parse_number(text, ambiguous)
+    _, mantissa, exponent = _split_number(text)
+    if ambiguous == "decimal" and _AMBIGUOUS.fullmatch(mantissa):
+        return value
+    whole = not exponent and "." not in _plain_decimal(mantissa)
     return int(value) if whole and value.is_integer() else value
 
 
@@ -95,7 +130,9 @@ def _plain_decimal(text: str) -> str:
     if not separator:
         return text
     groups = text.split(separator)
-    if len(groups) > 2 or (len(groups[-1]) == 3 and groups[0] != "0"):
+    # One separator before three digits is a thousands separator unless the integer part cannot be a group
+    # (``0,125``, ``1000.000``): then it is a decimal point.
+    if len(groups) > 2 or (len(groups[-1]) == 3 and groups[0].strip("0") and len(groups[0]) <= 3):
         if any(len(group) != 3 for group in groups[1:]) or not 1 <= len(groups[0]) <= 3:
             raise ValueError(f"misplaced thousands separator: {text!r}")
         return text.replace(separator, "")

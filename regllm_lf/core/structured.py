@@ -7,13 +7,12 @@ YAML is a superset of JSON, so one composer gives line numbers for both formats.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from regllm_lf.core.jsonio import read_text
+from regllm_lf.core.jsonio import JSON_DECODER, non_finite_fields, non_finite_message, read_text
 from regllm_lf.core.problems import DataError, Problem, display_path
 from regllm_lf.core.schema import field_path, schema_errors
 
@@ -58,43 +57,14 @@ class StructuredFile:
         return Problem(self.shown, self.line_of(field), field_path(field), message)
 
 
-class _NonFinite(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> float:
-    raise _NonFinite(name)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise _NonFinite(text)  # 1e999 overflows to infinity
-    return value
-
-
-def _line_of_constant(text: str, name: str) -> int:
-    match = re.search(rf"(?<![\w\"]){re.escape(name)}(?![\w\"])", text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
-
-
 def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | None:
     text = read_text(path, problems)
     if text is None:
         return None
     shown = display_path(path)
     try:
-        # NaN and Infinity are not JSON (RFC 8259): Python accepts them unless told not to.
-        data = (
-            json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-            if path.suffix == ".json"
-            else yaml.load(text, Loader=_LOADER)
-        )
+        data = JSON_DECODER.decode(text) if path.suffix == ".json" else yaml.load(text, Loader=_LOADER)
         root = yaml.compose(text, Loader=_LOADER)
-    except _NonFinite as error:
-        line = _line_of_constant(text, str(error))
-        problems.append(Problem(shown, line, "json", f"{error} is not a number (only finite numbers are JSON)"))
-        return None
     except json.JSONDecodeError as error:
         problems.append(Problem(shown, error.lineno, "json", error.msg))
         return None
@@ -102,7 +72,13 @@ def load_structured(path: Path, problems: list[Problem]) -> StructuredFile | Non
         mark = getattr(error, "problem_mark", None)
         problems.append(Problem(shown, mark.line + 1 if mark else 1, "yaml", str(getattr(error, "problem", error))))
         return None
-    return StructuredFile(path, data, root)
+    except RecursionError:
+        problems.append(Problem(shown, 1, path.suffix.lstrip(".") or "file", "nested too deeply"))
+        return None
+    loaded = StructuredFile(path, data, root)
+    non_finite = non_finite_fields(data)
+    problems += [loaded.problem(field, non_finite_message(what)) for field, what in non_finite]
+    return None if non_finite else loaded
 
 
 def load_checked(path: Path, schema: str | None) -> StructuredFile:

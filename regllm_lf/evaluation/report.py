@@ -9,20 +9,44 @@ import re
 from pathlib import Path
 from typing import Any
 
+from regllm_lf.core.problems import DataError
 from regllm_lf.evaluation.charts import interval_chart
 from regllm_lf.evaluation.intervals import DEFAULT_SEED, SIGNIFICANCE, PairedTest, interval_method, paired_test
 from regllm_lf.evaluation.manifest import check_comparable
-from regllm_lf.evaluation.runner import read_results
+from regllm_lf.evaluation.run_identity import read_run
+from regllm_lf.evaluation.runner import duplicate_problems, read_results
 from regllm_lf.evaluation.scoring import Scorer, aggregate
 from regllm_lf.tasks.registry import all_metrics
 
 
 def scored_results(out_dir: Path, scorer: Scorer | None = None) -> list[dict[str, Any]]:
+    """The run's answers, scored; DataError when an id was answered twice. Only the questions the run
+    asked count (``run.json``): answers left from a larger earlier run of the same identity are not scored."""
     scorer = scorer or Scorer()
     results = read_results(out_dir)
+    problems = duplicate_problems(out_dir, results)
+    if problems:
+        raise DataError(problems)
+    asked = (read_run(out_dir) or {}).get("asked")
+    if asked is not None:
+        asked_ids = set(asked)
+        results = [result for result in results if result["id"] in asked_ids]
     for result in results:
         result["scores"] = scorer.score(result["metadata"], result["answer"])
     return sorted(results, key=lambda r: r["id"])
+
+
+def answer_counts(out_dir: Path, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many questions the run asked, how many have an answer, and which have none (failed)."""
+    answered = {result["id"] for result in results}
+    asked = (read_run(out_dir) or {}).get("asked", sorted(answered))
+    missing = [identifier for identifier in asked if identifier not in answered]
+    return {"asked": len(asked), "answered": len(asked) - len(missing), "missing": missing}
+
+
+def counts_line(counts: dict[str, Any]) -> str:
+    text = f"{counts['asked']} preguntas, {counts['answered']} respondidas, {len(counts['missing'])} sin respuesta"
+    return text + (f" ({', '.join(counts['missing'])})" if counts["missing"] else "")
 
 
 def _format(value: float | None) -> str:
@@ -72,18 +96,21 @@ def _html(title: str, header: list[str], rows: list[list[str]], chart: str, extr
 def write_report(out_dir: Path, scorer: Scorer | None = None, seed: int = DEFAULT_SEED) -> dict[str, dict[str, Any]]:
     results = scored_results(out_dir, scorer)
     summary = aggregate(results, seed)
-    run = json.loads((out_dir / "run.json").read_text(encoding="utf-8")) if (out_dir / "run.json").exists() else {}
+    run = read_run(out_dir) or {}
     label = run.get("model", out_dir.name)
+    counts = answer_counts(out_dir, results)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     header = ["dataset", "metric", "better", f"{label}: value [95 % interval] n"]
     rows = _summary_table({label: summary})
     chart = interval_chart(out_dir / "report.png", {label: summary})
-    title = f"Evaluación de {label}: {len(results)} respuestas"
+    title = f"Evaluación de {label}"
+    scope = counts_line(counts) + (" — las métricas cubren solo las respondidas" if counts["missing"] else "")
     note = f"Intervals: {interval_method(seed)} (see regllm_lf/evaluation/intervals.py)."
     (out_dir / "report.md").write_text(
-        f"# {title}\n\n{_markdown(header, rows)}\n\n{note}\n\n![chart]({chart.name})\n", encoding="utf-8"
+        f"# {title}\n\n{scope}\n\n{_markdown(header, rows)}\n\n{note}\n\n![chart]({chart.name})\n", encoding="utf-8"
     )
-    (out_dir / "report.html").write_text(_html(title, header, rows, chart.name, f"<p>{html.escape(note)}</p>"), "utf-8")
+    extra = f"<p>{html.escape(scope)}</p><p>{html.escape(note)}</p>"
+    (out_dir / "report.html").write_text(_html(title, header, rows, chart.name, extra), encoding="utf-8")
     return summary
 
 

@@ -2,7 +2,9 @@
 
 Bounded concurrency, retries with exponential backoff on 429, 5xx, timeouts and dropped connections, a
 progress bar, and every answer appended to ``DIR/results.jsonl`` (flushed and fsynced) the moment it
-arrives. Re-running resumes: answered ids are skipped, so an interrupted run loses nothing answered.
+arrives. Re-running resumes: answered ids are skipped, so an interrupted run loses nothing answered —
+but only into a folder made for the same model, endpoint, sampling and questions (``run_identity``),
+and never while another eval writes there (a lock).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regllm_lf.core.jsonio import dump_jsonl, read_records, write_atomic
-from regllm_lf.core.problems import DataError
-from regllm_lf.tasks.registry import all_tasks
+from regllm_lf.core.jsonio import dump_jsonl, loads_strict, read_records, write_atomic
+from regllm_lf.core.problems import DataError, Problem, display_path
+from regllm_lf.evaluation.manifest import MANIFEST_FILE
+from regllm_lf.evaluation.run_identity import finish_run, locked_run_dir, run_identity, start_run
+from regllm_lf.tasks.registry import all_tasks, task_named
 
 RESULTS_FILE = "results.jsonl"
 
@@ -40,7 +44,10 @@ def load_questions(split: str = "test", datasets: list[str] | None = None, limit
     chosen = [d for d in tasks if datasets is None or d.name in datasets]
     unknown = set(datasets or []) - {d.name for d in tasks}
     if unknown:
-        raise KeyError(f"unknown datasets: {sorted(unknown)}; known: {[d.name for d in tasks]}")
+        known = ", ".join(d.name for d in tasks)
+        raise DataError(
+            [Problem("--datasets", 0, "datasets", f"unknown: {', '.join(sorted(unknown))}; known: {known}")]
+        )
     questions: list[Question] = []
     for dataset in chosen:
         problems: list = []
@@ -64,22 +71,41 @@ def load_questions(split: str = "test", datasets: list[str] | None = None, limit
     return questions
 
 
-def read_results(out_dir: Path) -> list[dict[str, Any]]:
-    """Answered rows; a half-written last line (an interrupted write) is dropped from the file."""
+def read_results(out_dir: Path, repair: bool = False) -> list[dict[str, Any]]:
+    """Answered rows, each with its ``line``; a half-written line (an interrupted write) is skipped, and with
+    ``repair`` (only under the run lock) dropped from the file."""
     path = out_dir / RESULTS_FILE
     if not path.exists():
         return []
     results, torn = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            results.append(json.loads(line))
-        except json.JSONDecodeError:
+            result = loads_strict(line)
+        except ValueError:
             torn = True
-    if torn:
-        write_atomic(path, dump_jsonl(results))
+            continue
+        if isinstance(result, dict) and isinstance(result.get("id"), str):
+            results.append({**result, "line": number})
+        else:
+            torn = True
+    if torn and repair:
+        write_atomic(path, dump_jsonl([{k: v for k, v in r.items() if k != "line"} for r in results]))
     return results
+
+
+def duplicate_problems(out_dir: Path, results: list[dict[str, Any]]) -> list[Problem]:
+    """Ids answered more than once (two runs wrote into one folder): a report over them would lie."""
+    first: dict[str, int] = {}
+    problems = []
+    for result in results:
+        if result["id"] in first:
+            message = f"{result['id']!r} answered again (first on line {first[result['id']]}): two runs wrote here?"
+            problems.append(Problem(display_path(out_dir / RESULTS_FILE), result["line"], "id", message))
+        else:
+            first[result["id"]] = result["line"]
+    return problems
 
 
 def _retryable(error: Exception) -> bool:
@@ -103,6 +129,7 @@ class Runner:
         max_attempts: int = 6,
         backoff_seconds: float = 0.5,
         provenance: dict[str, Any] | None = None,
+        split: str = "test",
     ) -> None:
         from regllm_lf.evaluation.client import openai_client
 
@@ -112,6 +139,7 @@ class Runner:
         self.concurrency, self.max_tokens = concurrency, max_tokens
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self.provenance = provenance or {}
+        self.split = split
         self.lock = threading.Lock()
         self.retries = 0
 
@@ -120,7 +148,7 @@ class Runner:
             started = time.monotonic()
             try:
                 reply = self.client.chat.completions.create(
-                    model=self.model, messages=question.messages, max_tokens=self.max_tokens, temperature=0
+                    model=self.model, messages=question.messages, **self.sampling()
                 )
                 choice = reply.choices[0]
                 return {
@@ -188,37 +216,39 @@ class Runner:
             stream.flush()
             os.fsync(stream.fileno())
 
-    def run(self, questions: list[Question], progress: bool = True) -> tuple[int, list[str]]:
-        """(answered now, ids that failed after retries); already answered ids are skipped."""
+    def sampling(self) -> dict[str, Any]:
+        return {"max_tokens": self.max_tokens, "temperature": 0}
+
+    def identity(self, questions: list[Question]) -> dict[str, Any]:
+        files = {q.dataset: task_named(q.dataset).split_file(self.split) for q in questions}
+        return run_identity(self.model, self.base_url, self.split, self.sampling(), files)
+
+    def run(self, questions: list[Question], progress: bool = True, restart: bool = False) -> tuple[int, list[str]]:
+        """(answered now, ids that failed after retries); already answered ids are skipped.
+
+        DataError when the folder holds another run's answers (unless ``restart``) or another eval is writing.
+        """
+        with locked_run_dir(self.out_dir):
+            start_run(self.out_dir, self.identity(questions), [q.id for q in questions], restart)
+            if restart:  # the discarded answers' test set goes with them
+                (self.out_dir / MANIFEST_FILE).unlink(missing_ok=True)
+            self.write_manifest(questions)
+            done = {result["id"] for result in read_results(self.out_dir, repair=True)}
+            pending = [q for q in questions if q.id not in done]
+            answered, failures = self._ask_all(pending, len(questions), progress)
+            finish_run(self.out_dir, list(failures))
+        return answered, [f"{identifier}: {why}" for identifier, why in failures.items()]
+
+    def _ask_all(self, pending: list[Question], total: int, progress: bool) -> tuple[int, dict[str, str]]:
+        """(answered, why each failed question failed)."""
         from tqdm import tqdm
 
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.write_manifest(questions)
-        done = {result["id"] for result in read_results(self.out_dir)}
-        pending = [q for q in questions if q.id not in done]
-        (self.out_dir / "run.json").write_text(
-            json.dumps(
-                {
-                    "base_url": self.base_url,
-                    "model": self.model,
-                    "questions": len(questions),
-                    "max_tokens": self.max_tokens,
-                },
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-        failed: list[str] = []
+        failed: dict[str, str] = {}
         answered = 0
         with (
             ThreadPoolExecutor(max_workers=self.concurrency) as pool,
             tqdm(
-                total=len(questions),
-                initial=len(questions) - len(pending),
-                desc=f"eval {self.model}",
-                disable=not progress,
-                unit="q",
+                total=total, initial=total - len(pending), desc=f"eval {self.model}", disable=not progress, unit="q"
             ) as bar,
         ):
             futures = {pool.submit(self.ask, question): question for question in pending}
@@ -227,6 +257,6 @@ class Runner:
                     self._append(future.result())
                     answered += 1
                 except Exception as error:  # noqa: BLE001 - reported, the run goes on
-                    failed.append(f"{futures[future].id}: {type(error).__name__}: {error}")
+                    failed[futures[future].id] = f"{type(error).__name__}: {error}"
                 bar.update(1)
         return answered, failed

@@ -1,8 +1,9 @@
 """The main data job: generate → validate → split → write ``datasets/`` → register.
 
-Everything is computed in memory first (``planned_outputs``) and written only when every source
-validates, so a bad edit never leaves half-built files. The same function lets a test rebuild all
-generated files and compare them byte for byte with the committed ones.
+Everything is computed and checked first — sources validated, split files, exports and the merged
+``dataset_info.json`` files planned in memory, every target checked writable — and only then written,
+so a bad edit or an unreadable ``dataset_info.json`` never leaves half-built files. The same planning
+lets a test rebuild all generated files and compare them byte for byte with the committed ones.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from regllm_lf import project
-from regllm_lf.core.jsonio import Record, dump_jsonl, read_records, write_if_changed
+from regllm_lf.core.jsonio import Record, dump_jsonl, read_records, unwritable, write_if_changed
 from regllm_lf.core.problems import DataError, Problem, display_path
 from regllm_lf.prepare.dataset_card import CARD_FILE, dataset_card
-from regllm_lf.prepare.dataset_info import file_name_for, register_entries, sharegpt_entry
+from regllm_lf.prepare.dataset_info import (
+    check_dataset_dir,
+    file_name_for,
+    plan_registration,
+    register_entries,
+    sharegpt_entry,
+)
 from regllm_lf.prepare.preference import DPO_ENTRY, dpo_file, generate_dpo_rows
 from regllm_lf.prepare.split import leaked_rows, split_rows
 from regllm_lf.prepare.validate import validate_records
@@ -62,7 +69,12 @@ def source_records() -> dict[str, list[Record]]:
 
 def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], dict[str, dict[str, int]]]:
     """(file contents by path, split counts) for the generated sources and every split file."""
-    dataset_dir = dataset_dir or project.datasets_dir()
+    outputs, counts, _ = _plan(dataset_dir or project.datasets_dir())
+    return outputs, counts
+
+
+def _plan(dataset_dir: Path) -> tuple[dict[Path, str], dict[str, dict[str, int]], dict[str, list[dict]]]:
+    """``planned_outputs`` plus every dataset's rows (the generated ones are not on disk yet)."""
     by_dataset = source_records()
     outputs: dict[Path, str] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -96,7 +108,8 @@ def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], d
     outputs[dpo_file(dataset_dir)] = dump_jsonl(pairs)
     counts["dpo"] = {"train": len(pairs), "test": 0}
     outputs[dataset_dir / CARD_FILE] = dataset_card(counts, dataset_dir)
-    return outputs, counts
+    rows = {name: [record.data for record in records] for name, records in by_dataset.items()}
+    return outputs, counts, rows
 
 
 def near_duplicate_problems(train_rows: dict[str, list[dict]], test_rows: dict[str, list[dict]]) -> list[Problem]:
@@ -120,26 +133,47 @@ def near_duplicate_problems(train_rows: dict[str, list[dict]], test_rows: dict[s
 def generate_source(task: Task) -> tuple[Path, int]:
     """Write a generated task's source after validating it; returns (path, rows)."""
     records = generated_records(task)
-    problems = validate_records(records)
+    problems = validate_records(records) + unwritable([task.source])
     if problems:
         raise DataError(problems)
     write_if_changed(task.source, dump_jsonl([record.data for record in records]))
     return task.source, len(records)
 
 
-def build(dataset_dir: Path | None = None, register: bool = True) -> BuildResult:
+def registration_targets(dataset_dir: Path) -> list[Path]:
+    """Where a build registers: the dataset dir, and LLaMA-Board's default ``data`` for our own datasets/."""
+    targets = [dataset_dir]
+    if dataset_dir.resolve() == project.datasets_dir().resolve():
+        # LLaMA-Board's "Data dir" field defaults to `data`: registering there too makes the board,
+        # launched from the repository root, list and preview our datasets with no typing.
+        targets.append(board_data_dir())
+    return targets
+
+
+def build(
+    dataset_dir: Path | None = None, register: bool = True, export: bool = False, create: bool = False
+) -> BuildResult:
+    """Plan and check everything, then write: split files, generated sources, exports, registrations."""
+    from regllm_lf.prepare.spreadsheet_export import planned_exports
+
     dataset_dir = dataset_dir or project.datasets_dir()
-    outputs, counts = planned_outputs(dataset_dir)
+    check_dataset_dir(dataset_dir, create)
+    targets = registration_targets(dataset_dir) if register else []
+    for info_dir in targets:  # RegistryError here, before any write (and any long work), leaves all as it was
+        plan_registration(info_dir, dataset_entries(info_dir, dataset_dir), create)
+    outputs, counts, rows = _plan(dataset_dir)
+    if export:
+        outputs.update(planned_exports(pending=rows))
+    problems = unwritable(list(outputs))
+    if problems:
+        raise DataError(problems)
     result = BuildResult(counts=counts)
     for path, content in outputs.items():
         write_if_changed(path, content)
         result.written.append(path)
-    if register:
-        result.info_path = register_datasets(dataset_dir, dataset_dir)
-        if dataset_dir.resolve() == project.datasets_dir().resolve():
-            # LLaMA-Board's "Data dir" field defaults to `data`: registering there too makes the board,
-            # launched from the repository root, list and preview our datasets with no typing.
-            register_datasets(board_data_dir(), dataset_dir)
+    for info_dir in targets:
+        path = register_entries(info_dir, dataset_entries(info_dir, dataset_dir), create)
+        result.info_path = result.info_path or path
     return result
 
 
@@ -155,10 +189,10 @@ def dataset_entries(dataset_dir: Path | None = None, data_dir: Path | None = Non
     return entries
 
 
-def register_datasets(dataset_dir: Path | None = None, data_dir: Path | None = None) -> Path:
+def register_datasets(dataset_dir: Path | None = None, data_dir: Path | None = None, create: bool = False) -> Path:
     """Register the split files of ``data_dir`` into ``dataset_dir``/dataset_info.json."""
     dataset_dir = dataset_dir or project.datasets_dir()
-    return register_entries(dataset_dir, dataset_entries(dataset_dir, data_dir))
+    return register_entries(dataset_dir, dataset_entries(dataset_dir, data_dir), create)
 
 
 def generate_dpo(dataset_dir: Path | None = None) -> tuple[Path, int]:
@@ -166,6 +200,10 @@ def generate_dpo(dataset_dir: Path | None = None) -> tuple[Path, int]:
     dataset_dir = dataset_dir or project.datasets_dir()
     outputs, counts = planned_outputs(dataset_dir)
     path = dpo_file(dataset_dir)
+    plan_registration(dataset_dir, dataset_entries(dataset_dir, dataset_dir))
+    problems = unwritable([path])
+    if problems:
+        raise DataError(problems)
     write_if_changed(path, outputs[path])
     register_datasets(dataset_dir, dataset_dir)
     return path, counts["dpo"]["train"]

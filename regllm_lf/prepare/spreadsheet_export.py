@@ -70,7 +70,12 @@ def csv_text(header: tuple[str, ...], rows: list[list[str]]) -> str:
     return BOM + buffer.getvalue()
 
 
-def read_dataset_rows(task: Task) -> list[dict[str, Any]]:
+Rows = dict[str, list[dict[str, Any]]]  # dataset name -> rows, for rows not yet written (a build in progress)
+
+
+def read_dataset_rows(task: Task, pending: Rows | None = None) -> list[dict[str, Any]]:
+    if pending and task.name in pending:
+        return pending[task.name]
     problems: list[Problem] = []
     rows = [record.data for record in read_records(task.source, problems)]
     if problems:
@@ -78,15 +83,25 @@ def read_dataset_rows(task: Task) -> list[dict[str, Any]]:
     return rows
 
 
-def qa_csv(task: Task) -> str:
+def qa_columns(task: Task) -> tuple[str, ...]:
+    """A task's CSV layout: id, its metadata columns, then the messages."""
+    return ("id", *task.spreadsheet.columns, *MESSAGE_COLUMNS)
+
+
+def value_cell(value: float) -> str:
+    """A figure's value as the CSV writes it: ``713140``, ``12.61``, ``1e-05`` (read back exactly)."""
+    return repr(float(value)).removesuffix(".0")
+
+
+def qa_csv(task: Task, pending: Rows | None = None) -> str:
     metadata_columns = task.spreadsheet.columns
     rows = [
         [row["metadata"]["id"]]
         + [cell(row["metadata"].get(column)) for column in metadata_columns]
         + [message_of(row, role) for role in MESSAGE_COLUMNS]
-        for row in read_dataset_rows(task)
+        for row in read_dataset_rows(task, pending)
     ]
-    return csv_text(("id", *metadata_columns, *MESSAGE_COLUMNS), rows)
+    return csv_text(qa_columns(task), rows)
 
 
 def financials_csv() -> str:
@@ -96,7 +111,7 @@ def financials_csv() -> str:
             figure.bank,
             str(figure.year),
             figure.metric,
-            repr(float(figure.value)).removesuffix(".0"),
+            value_cell(figure.value),
             figure.unit,
             cell(figure.variant),
             figure.reporting,
@@ -112,22 +127,25 @@ def financials_csv() -> str:
     return csv_text(FINANCIALS_COLUMNS, rows)
 
 
-def combined_json() -> str:
-    return dump_json([row for task in all_tasks() for row in read_dataset_rows(task)])
+def combined_json(pending: Rows | None = None) -> str:
+    return dump_json([row for task in all_tasks() for row in read_dataset_rows(task, pending)])
+
+
+def planned_exports(out_dir: Path | None = None, pending: Rows | None = None) -> dict[Path, str]:
+    """Every export's content by path, computed without writing (``pending``: rows a build will write)."""
+    out_dir = exports_dir() if out_dir is None else out_dir
+    producers: dict[str, Callable[[], str]] = {
+        "combined_training_dataset.json": lambda: combined_json(pending),
+        FINANCIALS_CSV: financials_csv,
+    }
+    for file_name, task in spreadsheet_tasks().items():
+        producers[file_name] = lambda task=task: qa_csv(task, pending)
+    return {out_dir / file_name: produce() for file_name, produce in producers.items()}
 
 
 def export_all(out_dir: Path | None = None) -> list[Path]:
     """Write every export (only files whose content changed are rewritten); returns their paths."""
-    out_dir = exports_dir() if out_dir is None else out_dir
-    producers: dict[str, Callable[[], str]] = {
-        "combined_training_dataset.json": combined_json,
-        FINANCIALS_CSV: financials_csv,
-    }
-    for file_name, task in spreadsheet_tasks().items():
-        producers[file_name] = lambda task=task: qa_csv(task)
-    contents = {file_name: produce() for file_name, produce in producers.items()}
-    written = []
-    for file_name, content in contents.items():
-        write_if_changed(out_dir / file_name, content)
-        written.append(out_dir / file_name)
-    return written
+    contents = planned_exports(out_dir)
+    for path, content in contents.items():
+        write_if_changed(path, content)
+    return list(contents)

@@ -2,10 +2,14 @@
 
 The API key is read from an environment variable and handed to the server through its environment
 (vLLM reads ``VLLM_API_KEY``, LLaMA-Factory ``API_KEY``): it never appears in argv, a file or a log.
+
+Servers listen on 127.0.0.1 unless told otherwise; listening on any other address needs an API key
+(or an explicit choice to serve without one): a model answering anyone on the network is never a default.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -17,6 +21,7 @@ from regllm_lf.train.models import DEFAULT_SYSTEM
 
 # LoRA ranks vLLM accepts for --max-lora-rank.
 VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
+DEFAULT_HOST = "127.0.0.1"
 SERVED_MODEL_NAME = "regllm"
 ADAPTER_TEMPLATE_FILE = "regllm_chat_template.jinja"
 
@@ -40,6 +45,32 @@ class ServeCommand:
                 raise KeyError(f"environment variable {source} (the API key) is not set")
             environment[child] = os.environ[source]
         return environment
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to a public address
+
+
+def exposure_problem(host: str, api_key_env: str | None, no_api_key: bool) -> str | None:
+    """Why serving on ``host`` this way is refused, or None."""
+    if is_loopback(host) or api_key_env or no_api_key:
+        return None
+    return (
+        f"--host {host} lets anyone who can reach this machine use the model: give --api-key-env VAR "
+        "(the key stays in $VAR and is never printed), or --no-api-key to serve it open on purpose"
+    )
+
+
+def missing_key_variable(api_key_env: str | None) -> str | None:
+    if api_key_env and api_key_env not in os.environ:
+        return f"--api-key-env {api_key_env}: the environment variable {api_key_env} is not set"
+    return None
 
 
 def vllm_lora_rank(adapter_dir: Path) -> int:
@@ -66,7 +97,7 @@ def vllm_command(
     adapter_dir: Path | None = None,
     template_name: str | None = None,
     port: int = 8000,
-    host: str = "0.0.0.0",
+    host: str = DEFAULT_HOST,
     tensor_parallel_size: int = 1,
     max_model_len: int | None = None,
     api_key_env: str | None = None,
@@ -99,7 +130,7 @@ def llamafactory_api_command(
     template_name: str,
     adapter_dir: Path | None = None,
     port: int = 8000,
-    host: str = "127.0.0.1",
+    host: str = DEFAULT_HOST,
     api_key_env: str | None = None,
     served_model_name: str = SERVED_MODEL_NAME,
 ) -> ServeCommand:
