@@ -30,6 +30,7 @@ LAST_SNAPSHOT_YEAR = 2025
 # live operation with its own generator, so adding years never changes the earlier rows.
 FIRST_EXTENSION_YEAR = 2024
 NUM_CLIENTS = 600
+NEW_CLIENTS_EXTENSION = 120  # clients whose operations start in 2024-2025, so the book does not run off
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -82,8 +83,18 @@ class _PortfolioBuilder:
         return self.tables
 
     def _extend(self) -> None:
-        """Run every live operation and every pending recovery through 2024-2025 with the second generator."""
-        self.rng, self.cutoff = self.extension_rng, dt.date(self.last_year, 12, 31)
+        """New 2024-2025 business, then every live operation and every pending recovery through the extension
+        years, all with the second generator."""
+        self.rng = self.extension_rng
+        if self.last_year >= FIRST_EXTENSION_YEAR:
+            operation_id = len(self.tables["operaciones"])
+            for client_id in range(NUM_CLIENTS + 1, NUM_CLIENTS + NEW_CLIENTS_EXTENSION + 1):
+                segment = self.rng.choices(SEGMENTS, weights=(0.6, 0.3, 0.1))[0]
+                self._client(client_id, segment)
+                for _ in range(self.rng.choice((1, 1, 2))):
+                    operation_id += 1
+                    self._operation(operation_id, client_id, segment, (FIRST_EXTENSION_YEAR, self.last_year))
+        self.cutoff = dt.date(self.last_year, 12, 31)
         quarters = quarter_ends(FIRST_EXTENSION_YEAR - 1, self.last_year)[1:]
         pending, self.pending = self.pending, []
         for path in self.live:
@@ -105,10 +116,12 @@ class _PortfolioBuilder:
             (client_id, segment, rng.choice(SECTORS[segment]), rng.choice(PROVINCES), since, sales)
         )
 
-    def _operation(self, operation_id: int, client_id: int, segment: str) -> None:
+    def _operation(
+        self, operation_id: int, client_id: int, segment: str, years: tuple[int, int] = (2012, 2022)
+    ) -> None:
         rng = self.rng
         product = rng.choice(PRODUCTS[segment])
-        start = dt.date(rng.randint(2012, 2022), rng.randint(1, 12), rng.randint(1, 28))
+        start = dt.date(rng.randint(*years), rng.randint(1, 12), rng.randint(1, 28))
         term = {"hipoteca": rng.randint(15, 30), "tarjeta": 3, "linea_credito": rng.randint(1, 3)}.get(
             product, rng.randint(3, 8)
         )
