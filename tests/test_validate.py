@@ -166,6 +166,7 @@ def test_domain_rules_reject_unknown_citation_and_finding(tmp_path: Path) -> Non
             "id": "s-1",
             "dataset": "sql_review",
             "topic": "pd_estimacion",
+            "reference_date": "2023-12-31",
             "findings": ["NO_EXISTE"],
             "compliant": False,
         },

@@ -80,10 +80,12 @@ CREATE TABLE recuperaciones (
     coste_indirecto     DOUBLE NOT NULL     -- EUR imputado
 );
 
--- Euríbor a 12 meses mensual: base del tipo de descuento de la LGD.
+-- Euríbor mensual (serie sintética): el de 3 meses es la base del tipo de descuento de la LGD
+-- realizada (EBA/GL/2017/16, párrafo 143); el de 12 meses se conserva para comparar.
 CREATE TABLE tipos_referencia (
     fecha        DATE PRIMARY KEY,
-    euribor_12m  DOUBLE NOT NULL           -- tanto por uno
+    euribor_12m  DOUBLE NOT NULL,          -- tanto por uno
+    euribor_3m   DOUBLE NOT NULL           -- tanto por uno
 );
 
 -- Escala maestra de rating.
@@ -114,4 +116,32 @@ CREATE TABLE sensibilidades_macro (
     multiplicador_pd  DOUBLE NOT NULL,
     multiplicador_lgd DOUBLE NOT NULL,
     PRIMARY KEY (segmento, escenario, anio)
+);
+
+-- Importes totales de exposición al riesgo por tipo de riesgo y cierre trimestral (millones EUR,
+-- sintéticos): con los métodos que usa la entidad (u_trea, sin suelo) y con los métodos estándar
+-- (s_trea), para calcular el suelo de resultados.
+CREATE TABLE totales_apr (
+    fecha_referencia  DATE NOT NULL,
+    riesgo            VARCHAR NOT NULL,  -- 'credito', 'mercado', 'operacional', 'cva'
+    u_trea            DOUBLE NOT NULL,
+    s_trea            DOUBLE NOT NULL,
+    PRIMARY KEY (fecha_referencia, riesgo)
+);
+
+-- Estructura temporal de PD acumulada por grado (NIIF 9, sintética): probabilidad de default
+-- acumulada desde hoy hasta el final de cada año de horizonte, en el escenario base.
+CREATE TABLE curva_pd (
+    rating            INTEGER NOT NULL,
+    horizonte_anios   INTEGER NOT NULL,  -- 1 .. 10
+    pd_acumulada      DOUBLE NOT NULL,
+    PRIMARY KEY (rating, horizonte_anios)
+);
+
+-- Serie macroeconómica anual histórica (sintética) para identificar periodos de recesión.
+CREATE TABLE macro_historico (
+    anio               INTEGER PRIMARY KEY,
+    pib_var            DOUBLE NOT NULL,   -- variación real del PIB, tanto por uno
+    tasa_paro          DOUBLE NOT NULL,
+    precio_vivienda_var DOUBLE NOT NULL
 );

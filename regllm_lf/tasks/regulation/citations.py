@@ -1,5 +1,9 @@
 """Citation index (``data/regulation/index.yaml``) and the parser for canonical citations.
 
+Each index entry is a short title, or a list of dated versions of its wording (``from`` / ``until``)
+when the provision changed: ``[CRR, art. 160.1]`` is one citation whose content depends on the date.
+A document may carry its own dates (guidelines that apply from a given day).
+
 Canonical form: ``[EBA/GL/2017/16, párrafo 83]`` or ``[CRR, art. 178.1.b]``. The parser also accepts
 the looser forms a model writes (``párr.``, ``apartado``, ``artículo``, ``arts.``, ranges ``73-78``,
 lists ``73 y 74``) so that evaluation can score free text; the datasets use the canonical form only.
@@ -7,12 +11,16 @@ lists ``73 y 74``) so that evaluation can score free text; the datasets use the 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from regllm_lf import project
+from regllm_lf.core.problems import DataError
 from regllm_lf.core.structured import load_checked
+from regllm_lf.tasks.regulation.periods import ALWAYS, Period
 
 
 def index_path() -> Path:
@@ -78,13 +86,37 @@ def canonical_citations(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Version:
+    """One wording of a paragraph/article and the period it applies."""
+
+    title: str
+    period: Period = ALWAYS
+
+
+@dataclass(frozen=True)
 class RegulationIndex:
     units: dict[str, str]  # document id -> "párrafo" | "art."
     titles: dict[str, str]  # document id -> title
-    entries: dict[str, dict[str, str]]  # document id -> key -> short title
+    entries: dict[str, dict[str, tuple[Version, ...]]]  # document id -> key -> its versions
+    periods: dict[str, Period] | None = None  # document id -> when the document applies
 
     def resolves(self, citation: Citation) -> bool:
         return citation.key in self.entries.get(citation.document, {})
+
+    def versions(self, citation: Citation) -> tuple[Version, ...]:
+        return self.entries.get(citation.document, {}).get(citation.key, ())
+
+    def in_force(self, citation: Citation, day: dt.date) -> bool:
+        """True when the document applies on ``day`` and one version of the key covers it."""
+        document = (self.periods or {}).get(citation.document, ALWAYS)
+        return document.covers(day) and any(version.period.covers(day) for version in self.versions(citation))
+
+    def title(self, citation: Citation, day: dt.date | None = None) -> str:
+        """The entry's title on ``day`` (the latest version without a day); '' when it does not resolve."""
+        versions = self.versions(citation)
+        if day is not None:
+            versions = tuple(version for version in versions if version.period.covers(day))
+        return versions[-1].title if versions else ""
 
     def canonical(self, citation: Citation) -> str:
         return citation.canonical(self.units.get(citation.document, "párrafo"))
@@ -98,14 +130,44 @@ class RegulationIndex:
         """Canonical-looking citations in ``text`` that are not exactly in the index."""
         return [bracket for bracket in canonical_citations(text) if not self.is_canonical(bracket)]
 
+    def not_in_force(self, text: str, day: dt.date) -> list[str]:
+        """Resolvable citations in ``text`` whose provision does not apply on ``day``."""
+        return [
+            bracket
+            for bracket in canonical_citations(text)
+            if self.is_canonical(bracket) and not self.in_force(parse_citations(bracket)[0], day)
+        ]
+
+
+def _versions(value: str | list[dict[str, Any]]) -> tuple[Version, ...]:
+    if isinstance(value, str):
+        return (Version(value),)
+    return tuple(Version(item["title"], Period.of(item)) for item in value)
+
 
 def load_index(path: Path | None = None) -> RegulationIndex:
     loaded = load_checked(path or index_path(), "regulation_index")
     documents = loaded.data["documents"]
+    problems = []
+    for position, document in enumerate(documents):
+        if not Period.of(document).is_valid():
+            problems.append(loaded.problem(("documents", position, "from"), "'from' is after 'until'"))
+        for key, value in document["entries"].items():
+            periods = [version.period for version in _versions(value)]
+            for number, period in enumerate(periods):
+                field = ("documents", position, "entries", key, number)
+                if not period.is_valid():
+                    problems.append(loaded.problem(field, "'from' is after 'until'"))
+                if any(period.overlaps(other) for other in periods[number + 1 :]):
+                    problems.append(loaded.problem(field, f"versions of {key} overlap in time"))
+    if problems:
+        raise DataError(problems)
     return RegulationIndex(
         units={document["id"]: document["unit"] for document in documents},
         titles={document["id"]: document["title"] for document in documents},
         entries={
-            document["id"]: {str(key): value for key, value in document["entries"].items()} for document in documents
+            document["id"]: {str(key): _versions(value) for key, value in document["entries"].items()}
+            for document in documents
         },
+        periods={document["id"]: Period.of(document) for document in documents},
     )

@@ -1,4 +1,8 @@
-"""Catalogue of SQL methodology findings (``data/sql/findings.yaml``)."""
+"""Catalogue of SQL methodology findings (``data/sql/findings.yaml``).
+
+A finding may apply only from/until a date (``from`` / ``until``): omitting the 1,06 factor is a finding
+until 31-12-2024, applying it is one from 1-1-2025. Its references must be in force within its period.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from pathlib import Path
 from regllm_lf import project
 from regllm_lf.core.problems import DataError, Problem
 from regllm_lf.core.structured import load_checked
+from regllm_lf.tasks.regulation.citations import parse_citations
+from regllm_lf.tasks.regulation.periods import ALWAYS, Period
 
 
 def findings_path() -> Path:
@@ -23,6 +29,7 @@ class Finding:
     references: tuple[str, ...]
     description: str
     cues: tuple[str, ...]
+    period: Period = ALWAYS
 
     def raised_in(self, text: str) -> bool:
         """True when ``text`` contains one of the cue phrases (case-insensitive)."""
@@ -38,15 +45,18 @@ def load_findings(path: Path | None = None, index=None) -> dict[str, Finding]:  
     for position, item in enumerate(loaded.data["findings"]):
         if item["id"] in findings:
             problems.append(loaded.problem(("findings", position, "id"), f"duplicate finding id {item['id']!r}"))
+        period = Period.of(item)
+        if not period.is_valid():
+            problems.append(loaded.problem(("findings", position, "from"), "'from' is after 'until'"))
         if index is not None:
             for number, reference in enumerate(item["references"]):
+                field = ("findings", position, "references", number)
                 if not index.is_canonical(reference):
-                    problems.append(
-                        loaded.problem(
-                            ("findings", position, "references", number),
-                            f"{reference} does not resolve in the regulation index",
-                        )
-                    )
+                    problems.append(loaded.problem(field, f"{reference} does not resolve in the regulation index"))
+                    continue
+                days = [day for day in (period.start, period.end) if day is not None]
+                if not all(index.in_force(parse_citations(reference)[0], day) for day in days):
+                    problems.append(loaded.problem(field, f"{reference} is not in force {period.describe()}"))
         findings[item["id"]] = Finding(
             item["id"],
             item["title"],
@@ -55,6 +65,7 @@ def load_findings(path: Path | None = None, index=None) -> dict[str, Finding]:  
             tuple(item["references"]),
             item["description"],
             tuple(item["cues"]),
+            period,
         )
     if problems:
         raise DataError(problems)

@@ -2,7 +2,6 @@
 
 from regllm_lf.tasks.sql_review.metrics import score
 from regllm_lf.tasks.sql_review.negatives import negatives
-from regllm_lf.tasks.sql_review.rules import findings_catalogue as load_catalogues
-from regllm_lf.tasks.sql_review.rules import row_problems
+from regllm_lf.tasks.sql_review.rules import load_catalogues, row_problems
 
 __all__ = ["load_catalogues", "negatives", "row_problems", "score"]

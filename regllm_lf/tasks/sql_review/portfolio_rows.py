@@ -1,15 +1,18 @@
 """The rows of the deterministic synthetic loan-level portfolio: clients, operations, quarterly snapshots,
-defaults and recoveries, seeded so that query results are the same on every machine."""
+defaults and recoveries, reference rates, RWA totals, PD term structures and a macro history, seeded so
+that query results are the same on every machine. Snapshots run to the end of 2025, so reviews can be
+dated on either side of 1 January 2025 (CRR3). Every series is synthetic."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
+
+from regllm_lf.tasks.sql_review import portfolio_series as series
+from regllm_lf.tasks.sql_review.portfolio_series import MASTER_SCALE_PD, SEGMENTS, quarter_ends
 
 DEFAULT_SEED = 20240131
 
-SEGMENTS = ("minorista", "pyme", "empresa")
 SECTORS = {
     "minorista": ("hogares",),
     "pyme": ("comercio", "industria", "construccion", "servicios"),
@@ -21,18 +24,13 @@ PRODUCTS = {
     "empresa": ("prestamo_empresa", "linea_credito"),
 }
 PROVINCES = ("Madrid", "Barcelona", "Valencia", "Sevilla", "Bizkaia", "Málaga", "Zaragoza", "A Coruña")
-# Master scale: central PD per rating grade 1 (best) .. 10 (worst).
-MASTER_SCALE_PD = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.015, 0.03, 0.06, 0.12, 0.25)
 FIRST_SNAPSHOT_YEAR = 2014
-LAST_SNAPSHOT_YEAR = 2023
+LAST_SNAPSHOT_YEAR = 2025
+# The 2014-2023 rows are those the reviews dated 2023 were checked against; 2024-2025 extends every
+# live operation with its own generator, so adding years never changes the earlier rows.
+FIRST_EXTENSION_YEAR = 2024
 NUM_CLIENTS = 600
-
-
-def _quarter_ends(first_year: int, last_year: int) -> list[dt.date]:
-    ends = [dt.date(first_year, 12, 31)]
-    for year in range(first_year + 1, last_year + 1):
-        ends += [dt.date(year, 3, 31), dt.date(year, 6, 30), dt.date(year, 9, 30), dt.date(year, 12, 31)]
-    return ends
+NEW_CLIENTS_EXTENSION = 120  # clients whose operations start in 2024-2025, so the book does not run off
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -42,8 +40,13 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 class _PortfolioBuilder:
     """Builds all rows in memory with one seeded random generator."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, last_year: int = LAST_SNAPSHOT_YEAR) -> None:
+        self.last_year = last_year
         self.rng = random.Random(seed)
+        self.extension_rng = random.Random(seed + 1)
+        self.cutoff = dt.date(FIRST_EXTENSION_YEAR - 1, 12, 31)
+        self.live: list[dict] = []  # operation paths still running at the cutoff
+        self.pending: list[tuple] = []  # recoveries that fell after the cutoff
         self.tables: dict[str, list[tuple]] = {
             name: []
             for name in (
@@ -56,13 +59,19 @@ class _PortfolioBuilder:
                 "escala_maestra",
                 "escenarios_macro",
                 "sensibilidades_macro",
+                "totales_apr",
+                "curva_pd",
+                "macro_historico",
             )
         }
 
     def build(self) -> dict[str, list[tuple]]:
-        self._reference_rates()
-        self._master_scale()
-        self._scenarios()
+        self.tables["tipos_referencia"] = series.reference_rates(self.last_year)
+        self.tables["escala_maestra"] = series.master_scale()
+        self.tables["escenarios_macro"], self.tables["sensibilidades_macro"] = series.scenarios()
+        self.tables["totales_apr"] = series.rwa_totals(self.last_year)
+        self.tables["curva_pd"] = series.pd_term_structure()
+        self.tables["macro_historico"] = series.macro_history(self.last_year)
         operation_id = 0
         for client_id in range(1, NUM_CLIENTS + 1):
             segment = self.rng.choices(SEGMENTS, weights=(0.6, 0.3, 0.1))[0]
@@ -70,60 +79,30 @@ class _PortfolioBuilder:
             for _ in range(self.rng.choice((1, 1, 2))):
                 operation_id += 1
                 self._operation(operation_id, client_id, segment)
+        self._extend()
         return self.tables
 
-    def _reference_rates(self) -> None:
-        # A plausible Euribor 12M path: slightly positive, negative 2016-2021, then the 2022-23 rise.
-        for year in range(2010, LAST_SNAPSHOT_YEAR + 1):
-            for month in range(1, 13):
-                t = year + (month - 1) / 12
-                if t < 2016:
-                    rate = 0.02 - 0.0035 * (t - 2010)
-                elif t < 2022:
-                    rate = -0.002 - 0.0005 * math.sin(t)
-                else:
-                    rate = min(0.04, -0.005 + 0.025 * (t - 2022))
-                self.tables["tipos_referencia"].append((dt.date(year, month, 1), round(rate, 5)))
-
-    def _master_scale(self) -> None:
-        for grade, pd_central in enumerate(MASTER_SCALE_PD, start=1):
-            lower = MASTER_SCALE_PD[grade - 2] if grade > 1 else 0.0
-            pd_min = round(math.sqrt(lower * pd_central), 6) if lower else 0.0
-            upper = MASTER_SCALE_PD[grade] if grade < len(MASTER_SCALE_PD) else 1.0
-            pd_max = round(math.sqrt(upper * pd_central), 6) if grade < len(MASTER_SCALE_PD) else 1.0
-            self.tables["escala_maestra"].append((grade, pd_min, pd_max, pd_central))
-
-    def _scenarios(self) -> None:
-        settings = {
-            "base": (0.5, 0.02, 0.11, 0.03, 0.03, 1.0, 1.0),
-            "adverso": (0.3, -0.02, 0.16, 0.045, -0.08, 1.8, 1.25),
-            "favorable": (0.2, 0.03, 0.10, 0.025, 0.05, 0.8, 0.95),
-        }
-        for scenario, (weight, gdp, unemployment, rate, housing, pd_mult, lgd_mult) in settings.items():
-            for offset, year in enumerate(range(2024, 2027)):
-                fade = 1 - 0.25 * offset
-                self.tables["escenarios_macro"].append(
-                    (
-                        scenario,
-                        year,
-                        weight,
-                        round(gdp * fade, 4),
-                        round(unemployment, 4),
-                        rate,
-                        round(housing * fade, 4),
-                    )
-                )
-                for segment in SEGMENTS:
-                    bump = 1.1 if segment == "pyme" else 1.0
-                    self.tables["sensibilidades_macro"].append(
-                        (
-                            segment,
-                            scenario,
-                            year,
-                            round(1 + (pd_mult - 1) * fade * bump, 4),
-                            round(1 + (lgd_mult - 1) * fade, 4),
-                        )
-                    )
+    def _extend(self) -> None:
+        """New 2024-2025 business, then every live operation and every pending recovery through the extension
+        years, all with the second generator."""
+        self.rng = self.extension_rng
+        if self.last_year >= FIRST_EXTENSION_YEAR:
+            operation_id = len(self.tables["operaciones"])
+            for client_id in range(NUM_CLIENTS + 1, NUM_CLIENTS + NEW_CLIENTS_EXTENSION + 1):
+                segment = self.rng.choices(SEGMENTS, weights=(0.6, 0.3, 0.1))[0]
+                self._client(client_id, segment)
+                for _ in range(self.rng.choice((1, 1, 2))):
+                    operation_id += 1
+                    self._operation(operation_id, client_id, segment, (FIRST_EXTENSION_YEAR, self.last_year))
+        self.cutoff = dt.date(self.last_year, 12, 31)
+        quarters = quarter_ends(FIRST_EXTENSION_YEAR - 1, self.last_year)[1:]
+        pending, self.pending = self.pending, []
+        for path in self.live:
+            self._advance(path, quarters)
+        for default_id, operation_id, drawn, share, collateral, snapshot, first_step, steps, when in pending:
+            self._recoveries(
+                default_id, operation_id, drawn, share, collateral, snapshot, range(first_step, steps), when
+            )
 
     def _client(self, client_id: int, segment: str) -> None:
         rng = self.rng
@@ -137,10 +116,12 @@ class _PortfolioBuilder:
             (client_id, segment, rng.choice(SECTORS[segment]), rng.choice(PROVINCES), since, sales)
         )
 
-    def _operation(self, operation_id: int, client_id: int, segment: str) -> None:
+    def _operation(
+        self, operation_id: int, client_id: int, segment: str, years: tuple[int, int] = (2012, 2022)
+    ) -> None:
         rng = self.rng
         product = rng.choice(PRODUCTS[segment])
-        start = dt.date(rng.randint(2012, 2022), rng.randint(1, 12), rng.randint(1, 28))
+        start = dt.date(rng.randint(*years), rng.randint(1, 12), rng.randint(1, 28))
         term = {"hipoteca": rng.randint(15, 30), "tarjeta": 3, "linea_credito": rng.randint(1, 3)}.get(
             product, rng.randint(3, 8)
         )
@@ -179,13 +160,37 @@ class _PortfolioBuilder:
     def _history(
         self, operation_id, client_id, segment, product, start, maturity, amount, revolving, rating, collateral
     ) -> None:  # noqa: ANN001 - internal, positional by design
+        path = {
+            "operation_id": operation_id,
+            "client_id": client_id,
+            "segment": segment,
+            "product": product,
+            "start": start,
+            "maturity": maturity,
+            "amount": amount,
+            "revolving": revolving,
+            "rating": rating,
+            "collateral": collateral,
+            "drawn_share": self.rng.uniform(0.2, 0.7) if revolving else 1.0,
+            "days_past_due": 0,
+            "default_id": None,
+            "history": [],
+            "closed": False,
+        }
+        self._advance(path, quarter_ends(FIRST_SNAPSHOT_YEAR, FIRST_EXTENSION_YEAR - 1))
+        if not path["closed"] and maturity > self.cutoff:
+            self.live.append(path)
+
+    def _advance(self, path: dict, snapshots: list[dt.date]) -> None:
+        """One operation's quarterly snapshots over ``snapshots``; ``path`` carries its state across calls."""
         rng = self.rng
+        operation_id, client_id, segment = path["operation_id"], path["client_id"], path["segment"]
+        product, start, maturity, amount = path["product"], path["start"], path["maturity"], path["amount"]
+        revolving, collateral, history = path["revolving"], path["collateral"], path["history"]
         limit = amount
-        drawn_share = rng.uniform(0.2, 0.7) if revolving else 1.0
-        days_past_due = 0
-        default_id: int | None = None
-        history: list[tuple[dt.date, float, float]] = []
-        for snapshot in _quarter_ends(FIRST_SNAPSHOT_YEAR, LAST_SNAPSHOT_YEAR):
+        drawn_share, days_past_due = path["drawn_share"], path["days_past_due"]
+        default_id, rating = path["default_id"], path["rating"]
+        for snapshot in snapshots:
             if snapshot < start or snapshot > maturity:
                 continue
             elapsed = (snapshot - start).days / 365.25
@@ -256,9 +261,11 @@ class _PortfolioBuilder:
             if default_id is not None:
                 outcome = self._exit_default(default_id, snapshot)
                 if outcome == "cerrado":
+                    path["closed"] = True
                     return
                 if outcome == "curado":
                     default_id, days_past_due, rating = None, 0, 7
+        path.update(drawn_share=drawn_share, days_past_due=days_past_due, default_id=default_id, rating=rating)
 
     def _default(self, operation_id, client_id, snapshot, days_past_due, drawn, history, collateral, product) -> int:  # noqa: ANN001
         rng = self.rng
@@ -285,9 +292,22 @@ class _PortfolioBuilder:
             ]
         )
         recovered_share = rng.uniform(0.5, 0.95) if collateral else rng.uniform(0.05, 0.6)
-        for step in range(rng.randint(1, 4)):
-            when = snapshot + dt.timedelta(days=90 * (step + 1) + rng.randint(0, 60))
-            if when > dt.date(LAST_SNAPSHOT_YEAR, 12, 31):
+        self._recoveries(
+            default_id, operation_id, drawn, recovered_share, collateral, snapshot, range(rng.randint(1, 4))
+        )
+        return default_id
+
+    def _recoveries(
+        self, default_id, operation_id, drawn, recovered_share, collateral, snapshot, steps, when=None
+    ) -> None:  # noqa: ANN001
+        """Recovery cash flows of one default, up to the cutoff; the rest wait for the extension."""
+        rng = self.rng
+        for step in steps:
+            when = when or snapshot + dt.timedelta(days=90 * (step + 1) + rng.randint(0, 60))
+            if when > self.cutoff:
+                self.pending.append(
+                    (default_id, operation_id, drawn, recovered_share, collateral, snapshot, step, steps.stop, when)
+                )
                 break
             kind = (
                 "ejecucion_garantia"
@@ -306,7 +326,7 @@ class _PortfolioBuilder:
                     round(drawn * rng.uniform(0.002, 0.01), 2),
                 )
             )
-        return default_id
+            when = None
 
     def _exit_default(self, default_id: int, snapshot: dt.date) -> str | None:
         """Close or cure a default some quarters after entry: 'cerrado', 'curado' or None (still in default)."""
@@ -319,8 +339,9 @@ class _PortfolioBuilder:
         return "curado" if cured else "cerrado"
 
 
-def build_portfolio_rows(seed: int = DEFAULT_SEED) -> dict[str, list[tuple]]:
-    """All table rows, keyed by table name (pure: same seed, same rows)."""
-    tables = _PortfolioBuilder(seed).build()
+def build_portfolio_rows(seed: int = DEFAULT_SEED, last_year: int = LAST_SNAPSHOT_YEAR) -> dict[str, list[tuple]]:
+    """All table rows, keyed by table name (pure: same seed, same rows). ``last_year`` earlier than the
+    default gives the portfolio as it stood then: the same rows up to that year."""
+    tables = _PortfolioBuilder(seed, last_year).build()
     tables["defaults"] = [tuple(row) for row in tables["defaults"]]
     return tables
