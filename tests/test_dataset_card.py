@@ -22,7 +22,8 @@ def test_card_front_matter_declares_every_file() -> None:
     text = (DATASETS_DIR / CARD_FILE).read_text(encoding="utf-8")
     front = yaml.safe_load(text.split("---\n")[1])
     assert front["license"] and front["language"] == ["es"] and "question-answering" in front["task_categories"]
-    assert front["size_categories"] == ["n<1K"]
+    total = sum(_lines(path) for splits in card_files().values() for path in splits.values())
+    assert front["size_categories"] == ["n<1K" if total < 1_000 else "1K<n<10K" if total < 10_000 else "10K<n<100K"]
     declared = {
         config["config_name"]: {f["split"]: f["path"] for f in config["data_files"]} for config in front["configs"]
     }

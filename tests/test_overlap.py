@@ -81,7 +81,8 @@ def test_current_test_splits_pass_the_gate_with_margin() -> None:
 def test_cli_flags_a_set_against_itself_and_reads_other_shapes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     test_file = str(DATASETS_DIR / "regllm_regulation_test.jsonl")
     assert main(["overlap", test_file, test_file, "--top", "2"]) == 1
-    assert "29 row(s) at or above" in capsys.readouterr().out
+    rows = sum(1 for line in Path(test_file).read_text(encoding="utf-8").splitlines() if line.strip())
+    assert f"{rows} row(s) at or above" in capsys.readouterr().out  # every row repeats itself
     external = tmp_path / "external.jsonl"
     external.write_text(json.dumps({"id": "x1", "question": QUESTION, "answer": ANSWER}) + "\n", encoding="utf-8")
     train_files = [str(path) for path in sorted(DATASETS_DIR.glob("regllm_*_train.jsonl"))]
