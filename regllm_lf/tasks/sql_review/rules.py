@@ -62,7 +62,18 @@ def row_problems(record: Record) -> list[Problem]:
         problems.append(problem("messages.content", "a non-compliant review needs corrected SQL"))
     for label, blocks in (("reviewed SQL", user_sql), ("corrected SQL", corrected_sql)):
         for number, sql in enumerate(blocks, start=1):
-            reason = sql_checker().problem(sql)
+            reason = _sql_problem(sql)
             if reason:
                 problems.append(problem("messages.content", f"{label} block {number}: {reason}"))
     return problems
+
+
+_checked: dict[tuple[Path, str], str | None] = {}
+
+
+def _sql_problem(sql: str) -> str | None:
+    """``sql_checker().problem(sql)``, memoised by project and snippet: large sets repeat their SQL."""
+    key = (project.root(), sql)
+    if key not in _checked:
+        _checked[key] = sql_checker().problem(sql)
+    return _checked[key]
