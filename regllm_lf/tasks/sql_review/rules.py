@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regllm_lf import project
 from regllm_lf.core.jsonio import Record
 from regllm_lf.core.problems import Problem
 from regllm_lf.tasks.regulation.citations import load_index
+from regllm_lf.tasks.sql_review.blocks import sql_blocks
+from regllm_lf.tasks.sql_review.check_cache import current as passed_snippets
 from regllm_lf.tasks.sql_review.findings import Finding, load_findings
-from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker, sql_blocks
+
+if TYPE_CHECKING:
+    from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker
 
 
 def findings_catalogue() -> dict[str, Finding]:
@@ -29,6 +34,9 @@ def sql_checker() -> SqlChecker:
 
 @cache
 def _checker_of(root: Path) -> SqlChecker:
+    # Imported here: DuckDB and sqlglot load only when a snippet must run.
+    from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker
+
     return SqlChecker()
 
 
@@ -72,8 +80,15 @@ _checked: dict[tuple[Path, str], str | None] = {}
 
 
 def _sql_problem(sql: str) -> str | None:
-    """``sql_checker().problem(sql)``, memoised by project and snippet: large sets repeat their SQL."""
+    """``sql_checker().problem(sql)``, memoised by project and snippet (large sets repeat their SQL) and
+    across runs for snippets that passed (``check_cache``)."""
     key = (project.root(), sql)
     if key not in _checked:
-        _checked[key] = sql_checker().problem(sql)
+        passed = passed_snippets()
+        if sql in passed:
+            _checked[key] = None
+        else:
+            _checked[key] = sql_checker().problem(sql)
+            if _checked[key] is None:
+                passed.add(sql)
     return _checked[key]
