@@ -89,7 +89,9 @@ def main() -> None:
         )
     for first, later in zip(results, results[1:], strict=False):
         rows, seconds = later["rows"] / first["rows"], later["seconds"] / first["seconds"]
-        verdict = "linear" if 0.8 * rows <= seconds <= 1.25 * rows else "not linear"
+        verdict = "linear" if 0.8 * rows <= seconds <= 1.25 * rows else "worse than linear"
+        if seconds < 0.8 * rows:
+            verdict = "better than linear (fixed costs weigh on the smaller size)"
         print(f"  {later['rows']:,}/{first['rows']:,} rows: {rows:.0f}x rows, {seconds:.1f}x time -> {verdict}")
 
 
