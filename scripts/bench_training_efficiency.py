@@ -1,29 +1,57 @@
-"""P1 + P2: real-token ratio, loss-token ratio and epoch wall time — our qwen7b recipe's data settings
-(LLaMA-Factory, neat_packing, loss on answers only) vs the original guide's plain-Transformers approach
-(section 4 Option C: every example padded to 2048 tokens, loss on every token; we add the labels it
-forgot so that it runs). Same tiny random Qwen2 and tokenizer, same train splits, one epoch each, on CPU.
+"""P1 + P2: real-token share and epoch time — our qwen7b recipe's data settings through LLaMA-Factory
+(neat_packing, loss on answers only) vs the original guide's Option C (section 4: every example padded to
+2048 tokens, labels = input_ids, loss on every token). Same random-weight Qwen2.5-architecture model,
+same train splits, same device, one epoch each, in alternating fresh processes, repeated.
 
-    .venv/bin/python scripts/bench_training_efficiency.py
+    .venv/bin/python scripts/bench_training_efficiency.py --model-size tiny --device cpu --repeats 3
+    python scripts/bench_training_efficiency.py --model-size 7b --device cuda [--liger] [--flash-attn fa2]
+
+Models are built from a config with random weights (no download): ``tiny`` is the test suite's 2-layer
+Qwen2; ``1.5b`` and ``7b`` take the public Qwen2.5-1.5B/7B-Instruct dimensions. Random weights time
+exactly like trained ones. The tokenizer is the one trained on our texts (ids below Qwen's vocabulary).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from regllm_lf.core.jsonio import read_records  # noqa: E402
-from regllm_lf.demo.round_trip import offline_environment, train_tiny  # noqa: E402
+from regllm_lf.demo.round_trip import offline_environment  # noqa: E402
 from regllm_lf.demo.tiny_models import build_qwen2  # noqa: E402
 from regllm_lf.tasks.registry import all_tasks  # noqa: E402
 
+# Public Qwen2.5 configs (config.json of Qwen/Qwen2.5-{1.5B,7B}-Instruct).
+QWEN25 = {
+    "1.5b": {
+        "hidden_size": 1536,
+        "intermediate_size": 8960,
+        "num_hidden_layers": 28,
+        "num_attention_heads": 12,
+        "num_key_value_heads": 2,
+        "vocab_size": 151936,
+        "tie_word_embeddings": True,
+    },
+    "7b": {
+        "hidden_size": 3584,
+        "intermediate_size": 18944,
+        "num_hidden_layers": 28,
+        "num_attention_heads": 28,
+        "num_key_value_heads": 4,
+        "vocab_size": 152064,
+        "tie_word_embeddings": False,
+    },
+}
 GUIDE_MAX_LENGTH = 2048
 GUIDE_BATCH, GUIDE_ACCUMULATION = 2, 8
 
@@ -103,12 +131,60 @@ def guide_token_counts(dataset) -> dict[str, float]:  # noqa: ANN001
     return {"sequences": len(dataset), "real": real, "processed": processed, "loss": processed}
 
 
-def guide_epoch_seconds(model_dir: Path, dataset, work: Path) -> float:  # noqa: ANN001
+def build_model(size: str, work: Path, cuda: bool) -> Path:
+    """A random-weight model directory of the given size (tokenizer from the tiny model)."""
+    tiny = build_qwen2(work / "tiny")
+    if size == "tiny":
+        return tiny
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, Qwen2Config
+
+    config = Qwen2Config(**QWEN25[size], max_position_embeddings=32768, rope_theta=1000000.0, rms_norm_eps=1e-6)
+    config.torch_dtype = "bfloat16" if cuda else "float32"
+    model = AutoModelForCausalLM.from_config(config, torch_dtype=torch.bfloat16 if cuda else torch.float32)
+    out = work / size
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(out)
+    return out
+
+
+def run_ours(model_dir: Path, out: Path, cuda: bool, liger: bool, flash: str | None) -> dict:
+    """One epoch of the recipe's settings through LLaMA-Factory, in this process (for peak GPU memory)."""
+    import yaml
+    from llamafactory.train.tuner import run_exp
+
+    arguments = yaml.safe_load((ROOT / "recipes" / "qwen7b_lora.yaml").read_text())
+    arguments |= {
+        "model_name_or_path": str(model_dir),
+        "output_dir": str(out),
+        "dataset_dir": str(ROOT / "datasets"),
+        "num_train_epochs": 1,
+        "max_steps": -1,
+        "bf16": cuda,
+        "eval_steps": 100000,
+        "save_steps": 100000,
+        "save_strategy": "no",
+        "report_to": "none",
+        "overwrite_output_dir": True,
+        "enable_liger_kernel": liger,
+    }
+    for key in ("eval_dataset", "val_size", "eval_strategy", "do_eval", "load_best_model_at_end"):
+        arguments.pop(key, None)
+    if flash:
+        arguments["flash_attn"] = flash
+    run_exp(arguments)
+    return {"seconds": float(json.loads((out / "train_results.json").read_text())["train_runtime"])}
+
+
+def run_guide(model_dir: Path, out: Path, cuda: bool, liger: bool, flash: str | None) -> dict:
+    """Option C: Trainer over the padded dataset, LoRA as the guide's, loss on every token."""
+    import torch
+    from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
 
-    model = AutoModelForCausalLM.from_pretrained(model_dir)
-    from peft import LoraConfig, get_peft_model
-
+    extra = {"attn_implementation": "flash_attention_2"} if flash == "fa2" else {}
+    dtype = torch.bfloat16 if cuda else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(model_dir, torch_dtype=dtype, **extra)
     model = get_peft_model(
         model,
         LoraConfig(
@@ -116,7 +192,7 @@ def guide_epoch_seconds(model_dir: Path, dataset, work: Path) -> float:  # noqa:
         ),
     )
     arguments = TrainingArguments(
-        output_dir=str(work),
+        output_dir=str(out),
         num_train_epochs=1,
         per_device_train_batch_size=GUIDE_BATCH,
         gradient_accumulation_steps=GUIDE_ACCUMULATION,
@@ -124,43 +200,101 @@ def guide_epoch_seconds(model_dir: Path, dataset, work: Path) -> float:  # noqa:
         report_to="none",
         save_strategy="no",
         logging_steps=50,
-        use_cpu=True,
+        use_cpu=not cuda,
+        bf16=cuda,
+        use_liger_kernel=liger,
     )
-    started = time.perf_counter()
-    Trainer(model=model, args=arguments, train_dataset=dataset).train()
-    return time.perf_counter() - started
+    metrics = Trainer(model=model, args=arguments, train_dataset=guide_dataset(model_dir)).train().metrics
+    return {"seconds": float(metrics["train_runtime"])}
 
 
-def ours_epoch_seconds(model_dir: Path, work: Path) -> float:
-    extra = {"num_train_epochs": "1", "eval_steps": "100000", "save_steps": "100000"}
-    started = time.perf_counter()
-    out = train_tiny(model_dir, work / "ours", work / "ours.log", str(ROOT / "recipes" / "qwen7b_lora.yaml"), -1, extra)
-    elapsed = time.perf_counter() - started
-    runtime = json.loads((out / "train_results.json").read_text())["train_runtime"]
-    return float(runtime) if runtime else elapsed
+def run_child(which: str, model_dir: Path, out: Path, cuda: bool, liger: bool, flash: str | None) -> dict:
+    os.environ.update(offline_environment())
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        result = (run_ours if which == "ours" else run_guide)(model_dir, out, cuda, liger, flash)
+    if cuda:
+        import torch
+
+        result["peak_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    return result
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):7.1f}  min {min(values):7.1f}  max {max(values):7.1f}"
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="P1 + P2: our recipe vs the guide's Option C, same model and device")
+    parser.add_argument("--model-size", choices=("tiny", "1.5b", "7b"), default="tiny")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each, alternating (default 3)")
+    parser.add_argument("--liger", action="store_true", help="enable_liger_kernel / use_liger_kernel")
+    parser.add_argument("--flash-attn", choices=("fa2",), default=None)
+    parser.add_argument("--child", nargs=3, metavar=("WHICH", "MODEL", "OUT"), help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    cuda = arguments.device == "cuda"
+    if arguments.child:
+        which, model, out = arguments.child
+        result = run_child(which, Path(model), Path(out), cuda, arguments.liger, arguments.flash_attn)
+        print("RESULT " + json.dumps(result))
+        return
     os.environ.update(offline_environment())
+    environment = {**os.environ, **({} if cuda else {"CUDA_VISIBLE_DEVICES": ""})}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        model_dir = build_qwen2(work / "tiny")
-        ours = ours_token_counts(model_dir, work / "probe")
-        guide_data = guide_dataset(model_dir)
-        guide = guide_token_counts(guide_data)
+        model_dir = build_model(arguments.model_size, work, cuda)
+        counts = {
+            "ours": ours_token_counts(model_dir, work / "probe"),
+            "guide": guide_token_counts(guide_dataset(model_dir)),
+        }
         print("P1 — share of processed tokens that are real (not padding), one epoch over the train splits")
-        for name, counts in (("ours (neat_packing, cutoff 3072)", ours), ("guide Option C (pad to 2048)", guide)):
+        for name, label in (("ours", "ours (neat_packing, cutoff 3072)"), ("guide", "guide Option C (pad to 2048)")):
+            c = counts[name]
             print(
-                f"  {name:34} sequences {counts['sequences']:5}  real {counts['real']:9,}  processed "
-                f"{counts['processed']:9,}  real share {counts['real'] / counts['processed']:6.1%}  "
-                f"loss share {counts['loss'] / counts['processed']:6.1%}"
+                f"  {label:34} sequences {c['sequences']:5}  real {c['real']:9,}  processed {c['processed']:9,}  "
+                f"real share {c['real'] / c['processed']:6.1%}  loss share {c['loss'] / c['processed']:6.1%}"
             )
-        print(f"  processed-token ratio guide/ours: {guide['processed'] / ours['processed']:.2f}x")
-        print("P2 — one-epoch wall time on this CPU, same tiny Qwen2 (LoRA), one run each")
-        ours_seconds = ours_epoch_seconds(model_dir, work)
-        guide_seconds = guide_epoch_seconds(model_dir, guide_data, work / "guide")
-        ratio = guide_seconds / ours_seconds
-        print(f"  ours {ours_seconds:7.1f} s   guide {guide_seconds:7.1f} s   ratio guide/ours {ratio:.2f}x")
+        print(f"  processed-token ratio guide/ours: {counts['guide']['processed'] / counts['ours']['processed']:.2f}x")
+        flags = [
+            *(["--liger"] if arguments.liger else []),
+            *(["--flash-attn", arguments.flash_attn] if arguments.flash_attn else []),
+        ]
+        runs: dict[str, list[dict]] = {"ours": [], "guide": []}
+        for repeat in range(arguments.repeats):
+            for which in ("ours", "guide") if repeat % 2 == 0 else ("guide", "ours"):
+                command = [
+                    sys.executable,
+                    __file__,
+                    "--device",
+                    arguments.device,
+                    *flags,
+                    "--child",
+                    which,
+                    str(model_dir),
+                    str(work / f"{which}{repeat}"),
+                ]
+                output = subprocess.run(command, capture_output=True, text=True, env=environment)
+                lines = [line for line in output.stdout.splitlines() if line.startswith("RESULT ")]
+                if output.returncode or not lines:
+                    sys.exit(f"{which} run failed:\n{output.stderr[-3000:]}")
+                runs[which].append(json.loads(lines[-1][len("RESULT ") :]))
+                print(f"  run {repeat + 1} {which}: {runs[which][-1]['seconds']:.1f} s", flush=True)
+        print(
+            f"P2 — one epoch, {arguments.model_size} Qwen2.5-architecture random weights + LoRA, {arguments.device}"
+            f"{' liger' if arguments.liger else ''}{' ' + arguments.flash_attn if arguments.flash_attn else ''}, "
+            f"{arguments.repeats} runs each, alternating"
+        )
+        for which in ("ours", "guide"):
+            seconds = [run["seconds"] for run in runs[which]]
+            middle = statistics.median(seconds)
+            memory = [run["peak_gib"] for run in runs[which] if "peak_gib" in run]
+            print(
+                f"  {which:5} epoch s {spread(seconds)}  tokens/s {counts[which]['processed'] / middle:9,.0f}  "
+                f"real tokens/s {counts[which]['real'] / middle:9,.0f}"
+                + (f"  peak GPU {max(memory):.1f} GiB" if memory else "")
+            )
+        ratios = [g["seconds"] / o["seconds"] for o, g in zip(runs["ours"], runs["guide"], strict=True)]
+        print(f"  epoch-time ratio guide/ours: {spread(ratios).replace('  ', ' ')} (per repetition pair)")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("WANDB_DISABLED", "true")
+# A fresh cache of passing SQL snippets per session: tests run every snippet through DuckDB.
+os.environ["REGLLM_CACHE"] = tempfile.mkdtemp(prefix="regllm-test-cache-")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHAT_TEMPLATES = Path(__file__).resolve().parent / "fixtures" / "chat_templates"

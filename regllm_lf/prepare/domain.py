@@ -22,6 +22,7 @@ class DomainRules:
     def __init__(self) -> None:
         self.catalogue_problems: list[Problem] = []
         self._loaded: dict[str, object] = {}
+        self._canonical: dict[str, bool] = {}  # bracket -> resolves exactly; rows repeat the same citations
 
     def _guarded(self, key: str, load: Callable[[], object]) -> object | None:
         """``load()`` once; a DataError becomes catalogue problems and None from then on."""
@@ -56,15 +57,21 @@ class DomainRules:
         cited = canonical_citations(answer)
         if (not cited and not task.citations_required) or self.index is None:
             return []
-        problems = [
-            Problem(
-                record.path,
-                record.line,
-                "messages.content",
-                f"citation {bracket} does not resolve in the regulation index",
-            )
-            for bracket in self.index.unresolved(answer)
-        ]
+        index = self.index
+        problems = []
+        for bracket in cited:  # = index.unresolved(answer), with the answer parsed once
+            known = self._canonical.get(bracket)
+            if known is None:
+                known = self._canonical[bracket] = index.is_canonical(bracket)
+            if not known:
+                problems.append(
+                    Problem(
+                        record.path,
+                        record.line,
+                        "messages.content",
+                        f"citation {bracket} does not resolve in the regulation index",
+                    )
+                )
         declared = record.data["metadata"].get("citations")
         if declared is not None and declared != cited:
             problems.append(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from regllm_lf.core.jsonio import Record, read_records
+from regllm_lf.core.jsonio import Record, iter_records
 from regllm_lf.core.problems import Problem, display_path
 from regllm_lf.prepare.domain import DomainRules
-from regllm_lf.prepare.rows import duplicate_id_problems, row_problems
+from regllm_lf.prepare.rows import duplicate_id_problems, row_id, row_problems
 
 
 def expand_paths(paths: list[Path], problems: list[Problem]) -> list[Path]:
@@ -32,11 +33,59 @@ def validate_records(records: list[Record], rules: DomainRules | None = None) ->
     return problems
 
 
-def validate_files(paths: list[Path], domain: bool = True) -> tuple[list[Problem], int]:
-    """(problems, rows checked) for the given JSON/JSONL files, ids unique across all of them."""
-    problems: list[Problem] = []
-    records: list[Record] = []
+class StreamValidator:
+    """``validate_records`` one row at a time: it keeps only each id's first place, not the rows."""
+
+    def __init__(self, rules: DomainRules | None = None) -> None:
+        self.rules = rules
+        self.problems: list[Problem] = []
+        self.rows = 0
+        self._first_seen: dict[str, tuple[str, int]] = {}
+
+    def check(self, record: Record) -> bool:
+        """Record the row's problems; True when it has none."""
+        self.rows += 1
+        before = len(self.problems)
+        identifier = row_id(record)
+        if identifier is not None:
+            first = self._first_seen.get(identifier)
+            if first is None:
+                self._first_seen[identifier] = (record.path, record.line)
+            else:
+                message = f"duplicate id {identifier!r} (first at {first[0]}:{first[1]})"
+                self.problems.append(Problem(record.path, record.line, "metadata.id", message))
+        found = row_problems(record)
+        self.problems += found
+        if not found and self.rules is not None:
+            self.problems += self.rules.problems(record)
+        return len(self.problems) == before
+
+    def checked(self, records: Iterable[Record]) -> Iterator[Record]:
+        """The records that pass, as they stream by (their problems are recorded)."""
+        for record in records:
+            if self.check(record):
+                yield record
+
+    def finish(self) -> list[Problem]:
+        """Every problem, sorted and without repeats (the catalogues' own problems included)."""
+        if self.rules is not None:
+            self.problems += self.rules.catalogue_problems
+        return sorted(set(self.problems))
+
+
+def stream_files(paths: list[Path], problems: list[Problem]) -> Iterator[Record]:
+    """Every record of every file, one at a time; file-level problems go to ``problems``."""
     for path in expand_paths(paths, problems):
-        records += read_records(path, problems)
-    problems += validate_records(records, DomainRules() if domain else None)
-    return sorted(set(problems)), len(records)
+        yield from iter_records(path, problems)
+
+
+def validate_files(paths: list[Path], domain: bool = True) -> tuple[list[Problem], int]:
+    """(problems, rows checked) for the given JSON/JSONL files, ids unique across all of them.
+
+    Rows stream through: memory holds one row plus the ids seen, whatever the file size.
+    """
+    read_problems: list[Problem] = []
+    validator = StreamValidator(DomainRules() if domain else None)
+    for _ in validator.checked(stream_files(paths, read_problems)):
+        pass
+    return sorted(set(read_problems + validator.finish())), validator.rows

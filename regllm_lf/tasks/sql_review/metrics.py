@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from regllm_lf.tasks.sql_review.blocks import sql_blocks
 from regllm_lf.tasks.sql_review.rules import findings_catalogue, sql_checker
-from regllm_lf.tasks.sql_review.sqlcheck import sql_blocks
 
 
 def raised_findings(answer: str, findings: dict, topic: str | None = None) -> set[str]:

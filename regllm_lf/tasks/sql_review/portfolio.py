@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas
 
 from regllm_lf import project
 from regllm_lf.tasks.sql_review.portfolio_rows import DEFAULT_SEED, build_portfolio_rows
@@ -25,7 +24,10 @@ def open_portfolio(seed: int = DEFAULT_SEED, schema_path: Path | None = None) ->
     for table, rows in build_portfolio_rows(seed).items():
         if not rows:
             continue
-        # A DataFrame insert is ~50x faster than executemany for the 11k-row snapshot table.
+        # A DataFrame insert is ~50x faster than executemany for the 11k-row snapshot table; pandas is
+        # imported here, not at module load (1 s): most commands never build the portfolio.
+        import pandas
+
         frame = pandas.DataFrame(rows)  # noqa: F841 - read by DuckDB's replacement scan below
         connection.execute(f"INSERT INTO {table} SELECT * FROM frame")
     return connection

@@ -7,14 +7,19 @@ import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regllm_lf import project
 from regllm_lf.core.jsonio import Record
 from regllm_lf.core.problems import Problem
 from regllm_lf.tasks.regulation.citations import RegulationIndex, load_index
+from regllm_lf.tasks.sql_review.blocks import sql_blocks
+from regllm_lf.tasks.sql_review.check_cache import current as passed_snippets
 from regllm_lf.tasks.sql_review.findings import Finding, load_findings
 from regllm_lf.tasks.sql_review.regime import Regime, load_regime
-from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker, sql_blocks
+
+if TYPE_CHECKING:
+    from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker
 
 _DATE_LITERAL = re.compile(r"\bDATE\s*'(\d{4}-\d{2}-\d{2})'", re.IGNORECASE)
 _SQL_FENCE = re.compile(r"```.*?```", re.DOTALL)
@@ -42,6 +47,9 @@ def sql_checker() -> SqlChecker:
 
 @cache
 def _checker_of(root: Path) -> SqlChecker:
+    # Imported here: DuckDB and sqlglot load only when a snippet must run.
+    from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker
+
     return SqlChecker()
 
 
@@ -99,7 +107,7 @@ def row_problems(record: Record) -> list[Problem]:
         "corrected SQL": [(f"corrected SQL block {n}", sql) for n, sql in enumerate(corrected_sql, start=1)],
     }
     for label, sql in labelled["reviewed SQL"] + labelled["corrected SQL"]:
-        reason = sql_checker().problem(sql)
+        reason = _sql_problem(sql)
         if reason:
             problems.append(problem("messages.content", f"{label}: {reason}"))
     problems += [
@@ -110,3 +118,21 @@ def row_problems(record: Record) -> list[Problem]:
     applied = labelled["reviewed SQL"] if metadata["compliant"] else labelled["corrected SQL"]
     problems += [problem("messages.content", message) for message in regime.problems(day, metadata["topic"], applied)]
     return problems
+
+
+_checked: dict[tuple[Path, str], str | None] = {}
+
+
+def _sql_problem(sql: str) -> str | None:
+    """``sql_checker().problem(sql)``, memoised by project and snippet (large sets repeat their SQL) and
+    across runs for snippets that passed (``check_cache``)."""
+    key = (project.root(), sql)
+    if key not in _checked:
+        passed = passed_snippets()
+        if sql in passed:
+            _checked[key] = None
+        else:
+            _checked[key] = sql_checker().problem(sql)
+            if _checked[key] is None:
+                passed.add(sql)
+    return _checked[key]

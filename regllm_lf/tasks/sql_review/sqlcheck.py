@@ -9,7 +9,6 @@ a watchdog thread that interrupts the query — a snippet that needs more is a p
 
 from __future__ import annotations
 
-import re
 import threading
 from functools import cached_property
 
@@ -17,9 +16,9 @@ import duckdb
 import sqlglot
 from sqlglot.errors import ParseError
 
+from regllm_lf.tasks.sql_review.blocks import sql_blocks  # noqa: F401 - its home is blocks.py
 from regllm_lf.tasks.sql_review.portfolio import open_portfolio
 
-_SQL_BLOCK = re.compile(r"```sql[ \t]*\r?\n(.*?)```", re.DOTALL | re.IGNORECASE)
 ROW_LIMIT = 5
 TIME_LIMIT_SECONDS = 10.0  # our snippets take milliseconds on the synthetic portfolio
 SANDBOX = (
@@ -38,11 +37,6 @@ def sandbox(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     for statement in SANDBOX:
         connection.execute(statement)
     return connection
-
-
-def sql_blocks(text: str) -> list[str]:
-    """The contents of every fenced ```sql block in ``text``."""
-    return [block.strip() for block in _SQL_BLOCK.findall(text)]
 
 
 class SqlChecker:
