@@ -60,6 +60,7 @@ def command_serve(arguments: argparse.Namespace) -> int:
             arguments.tensor_parallel_size,
             arguments.max_model_len,
             arguments.api_key_env,
+            device=arguments.device,
         )
     else:
         command = llamafactory_api_command(
@@ -122,13 +123,21 @@ def register(commands: Any) -> None:
         "--backend",
         choices=["vllm", "llamafactory"],
         default="vllm",
-        help="vllm (GPU, its own venv) or llamafactory (`llamafactory-cli api`, HF backend, CPU ok)",
+        help="vllm (.venv-vllm from scripts/setup_vllm_env.sh when present, else vllm on PATH; GPU or CPU) or "
+        "llamafactory (`llamafactory-cli api`, Hugging Face backend)",
     )
     serve.add_argument("--template", help="LLaMA-Factory template (default: from the merge report or the base model)")
     serve.add_argument("--host", default="0.0.0.0", help="listen address (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument("--tensor-parallel-size", type=int, default=1, help="vLLM: GPUs per model")
     serve.add_argument("--max-model-len", type=int, help="vLLM: context length to allocate")
+    serve.add_argument(
+        "--device",
+        choices=["auto", "gpu", "cpu"],
+        default="auto",
+        help="vLLM: where it runs; auto: gpu when nvidia-smi lists one. cpu adds --enforce-eager "
+        "(starts in ~30 s instead of minutes of graph compiling)",
+    )
     serve.add_argument(
         "--api-key-env",
         metavar="VAR",
