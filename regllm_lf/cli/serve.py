@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -46,6 +47,8 @@ def command_serve(arguments: argparse.Namespace) -> int:
     from regllm_lf.serve.chat import template_for
     from regllm_lf.serve.server import llamafactory_api_command, vllm_command
 
+    # Writing an adapter's chat template loads LLaMA-Factory, which logs to stdout: keep stdout for the command.
+    os.environ.setdefault("LLAMAFACTORY_VERBOSITY", "WARN")
     path = Path(arguments.model_path)
     adapter = path if is_adapter(path) else None
     model = (arguments.base or adapter_base_model(path)) if adapter else str(path)
