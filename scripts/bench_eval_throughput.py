@@ -22,6 +22,7 @@ from regllm_lf.demo.round_trip import ApiServer  # noqa: E402
 from regllm_lf.demo.tiny_models import build_qwen2  # noqa: E402
 from regllm_lf.evaluation.runner import Runner, load_questions  # noqa: E402
 from regllm_lf.serve.local import LocalServer, free_port  # noqa: E402
+from regllm_lf.serve.merge import finalize_merged_dir  # noqa: E402
 from regllm_lf.serve.server import vllm_command  # noqa: E402
 from regllm_lf.serve.vllm_env import VllmServer, require_vllm  # noqa: E402
 
@@ -47,6 +48,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         model = build_qwen2(work / "tiny")
+        finalize_merged_dir(model, "qwen")  # LLaMA-Factory's qwen chat template saved with it, as a merge does
         server, name = server_for(arguments.server, model, work)
         with server:
             print(f"P5 — {QUESTIONS} questions, max {MAX_TOKENS} new tokens, {name}, CPU")
@@ -58,6 +60,8 @@ def main() -> None:
                 started = time.perf_counter()
                 answered, failed = runner.run(questions, progress=False)
                 elapsed = time.perf_counter() - started
+                if failed:
+                    sys.exit(f"{len(failed)} questions failed, e.g. {failed[0]}")
                 rates[concurrency] = answered / elapsed
                 results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
                 full = sum(result["finish_reason"] == "length" for result in results)
