@@ -6,8 +6,8 @@ architecture) and by the main job's CPU round trip.
 
 Sized for every consumer: head_dim 32 (vLLM's CPU attention supports 32, 64, 80, ... only, and an
 unsupported size fails on the first request, not at start-up), and every linear dimension at least 64
-(bitsandbytes quantizes in blocks of 64 values: 4-bit QLoRA on the CPU fails below). About 0.6 M
-parameters: still seconds to train.
+(bitsandbytes quantizes in blocks of 64 values: 4-bit QLoRA on the CPU fails below). About half a
+million parameters: still seconds to train.
 """
 
 from __future__ import annotations

@@ -35,9 +35,14 @@ class VllmNotInstalled(RuntimeError):
 
 
 def vllm_venv() -> Path:
-    """``$REGLLM_VLLM_VENV``, else ``.venv-vllm`` at the project root."""
+    """``$REGLLM_VLLM_VENV``, else ``.venv-vllm`` at the project root (or here, outside a project)."""
     configured = os.environ.get(VENV_VARIABLE)
-    return Path(configured) if configured else project.root() / ".venv-vllm"
+    if configured:
+        return Path(configured)
+    try:
+        return project.root() / ".venv-vllm"
+    except project.ProjectNotFound:
+        return Path(".venv-vllm")
 
 
 def vllm_executable() -> Path | None:
