@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -88,3 +89,58 @@ def serve() -> Iterator[Callable]:
     yield start
     for server in servers:
         server.shutdown()
+
+
+@dataclass(frozen=True)
+class ShortAnswerModel:
+    """A tiny model of one family taught the short answer (tests/helpers.py): base, adapter, merged dir."""
+
+    key: str  # the catalogue's model key, e.g. qwen2.5-7b
+    template: str  # its LLaMA-Factory template
+    base: Path
+    adapter: Path
+    merged: Path
+    folder: Path  # logs and anything else of this model
+
+
+@pytest.fixture(scope="session")
+def vllm_installed() -> Path:
+    """.venv-vllm's vllm; the test FAILS without it (CI builds it with scripts/setup_vllm_env.sh first)."""
+    from regllm_lf.serve.vllm_env import VllmNotInstalled, require_vllm
+
+    try:
+        return require_vllm()
+    except VllmNotInstalled as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def short_answer_model(
+    tiny_model: Callable[[str, str | None], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., ShortAnswerModel]:
+    """Train (once per session and model) the family's LoRA or QLoRA recipe on the short answer, then merge
+    it with `regllm-lf merge`."""
+    from helpers import SHORT_STEPS, SHORT_TRAINING, write_short_answer_dataset
+
+    from regllm_lf.cli import main
+    from regllm_lf.demo.round_trip import train_tiny
+    from regllm_lf.train.models import model_named
+
+    built: dict[tuple[str, bool], ShortAnswerModel] = {}
+
+    def make(key: str, qlora: bool = False) -> ShortAnswerModel:
+        if (key, qlora) not in built:
+            spec = model_named(key)
+            base = tiny_model(*FAMILY_OF[spec.slug])
+            folder = tmp_path_factory.mktemp(f"short-{spec.slug}{'-qlora' if qlora else ''}")
+            overrides = {**SHORT_TRAINING, "dataset_dir": str(write_short_answer_dataset(folder / "data"))}
+            adapter = train_tiny(
+                base, folder / "adapter", folder / "train.log", spec.recipe(qlora), SHORT_STEPS, overrides
+            )
+            merged = folder / "merged"
+            merge = ["merge", "--model", key, "--base", str(base), "--adapter", str(adapter)]
+            assert main([*merge, "--export-dir", str(merged), *(["--qlora"] if qlora else [])]) == 0
+            built[key, qlora] = ShortAnswerModel(key, spec.template, base, adapter, merged, folder)
+        return built[key, qlora]
+
+    return make

@@ -1,10 +1,12 @@
-"""One full round trip on CPU: train → llamafactory-cli export (merge) → llamafactory-cli api → openai client."""
+"""One full round trip on CPU: train → llamafactory-cli export (merge) → vLLM (.venv-vllm) → openai client;
+the chat script against a merged dir, an adapter and `llamafactory-cli api`."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from helpers import REPO_ROOT
@@ -13,7 +15,7 @@ from regllm_lf.demo.round_trip import ApiServer, ask, cpu_round_trip
 
 
 @pytest.fixture(scope="module")
-def trip(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def trip(tmp_path_factory: pytest.TempPathFactory, vllm_installed: Path):  # noqa: ANN201
     return cpu_round_trip(tmp_path_factory.mktemp("round-trip"), steps=2)
 
 
@@ -24,6 +26,8 @@ def test_train_merge_serve_answer(trip) -> None:  # noqa: ANN001
     report = json.loads((trip.merged / "regllm_merge_report.json").read_text())
     assert report["saved_template_matched"] and report["template"] == "qwen"
     assert isinstance(trip.answer, str) and trip.answer != ""
+    assert trip.server.startswith("vLLM")  # .venv-vllm is there, so the quickstart serves with vLLM
+    assert json.loads((trip.adapter.parent / "answer.json").read_text())["server"] == trip.server
     generation = json.loads((trip.merged / "generation_config.json").read_text())
     end = json.loads((trip.merged / "tokenizer_config.json").read_text()).get("eos_token", "<|im_end|>")
     assert end == "<|im_end|>" and generation["eos_token_id"]

@@ -11,6 +11,7 @@ from regllm_lf.cli import main
 from regllm_lf.demo.tiny_models import FAMILIES, train_tokenizer
 from regllm_lf.serve.merge import llamafactory_template
 from regllm_lf.serve.server import ADAPTER_TEMPLATE_FILE, llamafactory_api_command, vllm_command, vllm_lora_rank
+from regllm_lf.serve.vllm_env import STAMP_FILE, VENV_VARIABLE
 
 
 @pytest.fixture
@@ -22,11 +23,23 @@ def adapter(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_merged_dir_command(tmp_path: Path) -> None:
-    command = vllm_command(str(tmp_path), tensor_parallel_size=4, port=8011)
+def test_merged_dir_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(VENV_VARIABLE, str(tmp_path / "no-venv"))
+    command = vllm_command(str(tmp_path), tensor_parallel_size=4, port=8011, device="gpu")
     assert command.argv[:3] == ["vllm", "serve", str(tmp_path)]
     assert "--tensor-parallel-size" in command.argv and command.argv[command.argv.index("--port") + 1] == "8011"
-    assert "--enable-lora" not in command.argv
+    assert "--enable-lora" not in command.argv and "--enforce-eager" not in command.argv
+    assert "--enforce-eager" in vllm_command(str(tmp_path), device="cpu").argv
+
+
+def test_vllm_comes_from_the_serving_venv_once_set_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    venv = tmp_path / ".venv-vllm"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "vllm").write_text("#!/bin/sh\n")
+    monkeypatch.setenv(VENV_VARIABLE, str(venv))
+    assert vllm_command("merged").argv[0] == "vllm"  # no stamp: the setup script has not finished
+    (venv / STAMP_FILE).write_text("stamp\n")
+    assert vllm_command("merged").argv[0] == str(venv / "bin" / "vllm")
 
 
 def test_adapter_command_uses_rank_and_training_template(adapter: Path) -> None:

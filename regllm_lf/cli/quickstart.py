@@ -52,7 +52,9 @@ def command_quickstart(arguments: argparse.Namespace) -> int:
         ("answer", work_dir / "answer.json"),
     ]:
         print(f"  {label:30} {path}")
-    print(f"\nQuestion: {QUESTION}\nAnswer of the tiny random model: {trip.answer!r}")
+    print(f"\nQuestion: {QUESTION}\nAnswer of the tiny random model: {trip.answer!r}\nAnswered by: {trip.server}")
+    if not trip.server.startswith("vLLM"):
+        print("To serve with vLLM instead (its own environment, .venv-vllm): bash scripts/setup_vllm_env.sh")
     print("On a GPU the next line is: llamafactory-cli train recipes/qwen7b_lora.yaml")
     return 0
 

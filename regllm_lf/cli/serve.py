@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -52,6 +53,8 @@ def command_serve(arguments: argparse.Namespace) -> int:
     if refusal:
         print(f"regllm-lf serve: {refusal}", file=sys.stderr)
         return 1
+    # Writing an adapter's chat template loads LLaMA-Factory, which logs to stdout: keep stdout for the command.
+    os.environ.setdefault("LLAMAFACTORY_VERBOSITY", "WARN")
     path = Path(arguments.model_path)
     adapter = path if is_adapter(path) else None
     model = (arguments.base or adapter_base_model(path)) if adapter else str(path)
@@ -66,6 +69,7 @@ def command_serve(arguments: argparse.Namespace) -> int:
             arguments.tensor_parallel_size,
             arguments.max_model_len,
             arguments.api_key_env,
+            device=arguments.device,
         )
     else:
         command = llamafactory_api_command(
@@ -128,7 +132,8 @@ def register(commands: Any) -> None:
         "--backend",
         choices=["vllm", "llamafactory"],
         default="vllm",
-        help="vllm (GPU, its own venv) or llamafactory (`llamafactory-cli api`, HF backend, CPU ok)",
+        help="vllm (.venv-vllm from scripts/setup_vllm_env.sh when present, else vllm on PATH; GPU or CPU) or "
+        "llamafactory (`llamafactory-cli api`, Hugging Face backend)",
     )
     serve.add_argument("--template", help="LLaMA-Factory template (default: from the merge report or the base model)")
     serve.add_argument(
@@ -140,6 +145,13 @@ def register(commands: Any) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument("--tensor-parallel-size", type=int, default=1, help="vLLM: GPUs per model")
     serve.add_argument("--max-model-len", type=int, help="vLLM: context length to allocate")
+    serve.add_argument(
+        "--device",
+        choices=["auto", "gpu", "cpu"],
+        default="auto",
+        help="vLLM: where it runs; auto: gpu when nvidia-smi lists one. cpu adds --enforce-eager "
+        "(starts in ~30 s instead of minutes of graph compiling)",
+    )
     key = serve.add_mutually_exclusive_group()
     key.add_argument(
         "--api-key-env",

@@ -1,31 +1,27 @@
-"""The tiny CPU round trip: train → merge → serve → one question answered, all through LLaMA-Factory.
+"""The tiny CPU round trip: train → merge → serve → one question answered.
 
 It uses the real default recipe (``recipes/qwen7b_lora.yaml``) and merge recipe with only the model
-path, precision, step count and output paths overridden, on a tiny random Qwen2 built offline.
+path, precision, step count and output paths overridden, on a tiny random Qwen2 built offline. The
+merged model is served by vLLM when ``.venv-vllm`` is there (``scripts/setup_vllm_env.sh``), else by
+``llamafactory-cli api``; the result says which answered.
 """
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from regllm_lf import project
 from regllm_lf.core.environment import offline_environment
-from regllm_lf.serve.server import SERVED_MODEL_NAME, llamafactory_api_command
+from regllm_lf.serve.local import LocalServer, free_port, http_status
+from regllm_lf.serve.server import SERVED_MODEL_NAME, llamafactory_api_command, vllm_command
+from regllm_lf.serve.vllm_env import VllmServer, vllm_executable
 from regllm_lf.train.launch import llamafactory_argv, llamafactory_cli
 from regllm_lf.train.models import model_named
 
 QUESTION = "¿Cuál fue el beneficio neto atribuido de CaixaBank en 2023?"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run_logged(argv: list[str], log: Path, environment: dict[str, str]) -> None:
@@ -55,49 +51,29 @@ def merge_tiny(base: Path, adapter: Path, out: Path, log: Path, model_key: str =
     return out
 
 
-class ApiServer:
+class ApiServer(LocalServer):
     """``llamafactory-cli api`` on a free local port, stopped on exit."""
 
+    name = "API server"
+
     def __init__(self, model_dir: Path, template: str, log: Path, timeout: float = 300) -> None:
-        self.port = free_port()
-        self.command = llamafactory_api_command(str(model_dir), template, port=self.port)
-        self.command.argv[0] = llamafactory_cli()
-        self.log = log
-        self.timeout = timeout
-        self.process: subprocess.Popen | None = None
+        port = free_port()
+        command = llamafactory_api_command(str(model_dir), template, port=port)
+        command.argv[0] = llamafactory_cli()
+        super().__init__(command.argv, {**offline_environment(), **command.child_environment()}, port, log, timeout)
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+    def ready(self) -> bool:
+        return http_status(f"{self.base_url}/models") == 200
 
-    def __enter__(self) -> ApiServer:
-        import urllib.request
 
-        stream = self.log.open("w", encoding="utf-8")
-        environment = {**offline_environment(), **self.command.child_environment()}
-        self.process = subprocess.Popen(
-            self.command.argv, cwd=project.root(), env=environment, stdout=stream, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the API server exited early; log {self.log}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as reply:
-                    if reply.status == 200:
-                        return self
-            except OSError:
-                time.sleep(1)
-        self.__exit__(None, None, None)
-        raise TimeoutError(f"the API server did not answer within {self.timeout:.0f} s; log {self.log}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+def merged_model_server(model_dir: Path, template: str, log: Path) -> tuple[LocalServer, str]:
+    """vLLM from .venv-vllm when it is there, else ``llamafactory-cli api``; and which one it is."""
+    executable = vllm_executable()
+    if executable is None:
+        return ApiServer(model_dir, template, log), "llamafactory-cli api (Hugging Face backend)"
+    port = free_port()
+    command = vllm_command(str(model_dir), port=port, host="127.0.0.1")
+    return VllmServer(command, port, log), f"vLLM ({executable})"
 
 
 def ask(base_url: str, question: str, max_tokens: int = 24) -> str:
@@ -121,6 +97,7 @@ class RoundTrip:
     merged: Path
     answer: str
     logs: Path
+    server: str  # which server answered
 
 
 def cpu_round_trip(work_dir: Path, steps: int = 3, question: str = QUESTION) -> RoundTrip:
@@ -135,10 +112,10 @@ def cpu_round_trip(work_dir: Path, steps: int = 3, question: str = QUESTION) -> 
     adapter = train_tiny(base, work_dir / "lora", logs / "train.log", spec.recipe(), steps)
     print(f"[3/4] llamafactory-cli export {project.relative_to_root(spec.merge_recipe())} + template fixes", flush=True)
     merged = merge_tiny(base, adapter, work_dir / "merged", logs / "export.log")
-    print("[4/4] llamafactory-cli api (Hugging Face backend) + one question through the openai client", flush=True)
-    with ApiServer(merged, spec.template, logs / "api.log") as server:
+    server, server_name = merged_model_server(merged, spec.template, logs / "serve.log")
+    print(f"[4/4] {server_name} + one question through the openai client", flush=True)
+    with server:
         answer = ask(server.base_url, question)
-    (work_dir / "answer.json").write_text(
-        json.dumps({"question": question, "answer": answer}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    return RoundTrip(base, adapter, merged, answer, logs)
+    record = {"question": question, "answer": answer, "server": server_name}
+    (work_dir / "answer.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return RoundTrip(base, adapter, merged, answer, logs, server_name)

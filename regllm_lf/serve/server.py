@@ -1,5 +1,7 @@
 """Serving commands: ``vllm serve`` for a merged dir or base + adapter, ``llamafactory-cli api`` on CPU.
 
+``vllm`` is the one in ``.venv-vllm`` when ``scripts/setup_vllm_env.sh`` built it there, else the one on PATH.
+
 The API key is read from an environment variable and handed to the server through its environment
 (vLLM reads ``VLLM_API_KEY``, LLaMA-Factory ``API_KEY``): it never appears in argv, a file or a log.
 
@@ -102,8 +104,13 @@ def vllm_command(
     max_model_len: int | None = None,
     api_key_env: str | None = None,
     served_model_name: str = SERVED_MODEL_NAME,
+    device: str = "auto",
 ) -> ServeCommand:
-    argv = ["vllm", "serve", model_path, "--host", host, "--port", str(port)]
+    """``device``: gpu, cpu, or auto (a GPU listed by nvidia-smi)."""
+    from regllm_lf.serve.vllm_env import gpu_present, vllm_executable
+
+    executable = vllm_executable()
+    argv = [str(executable) if executable else "vllm", "serve", model_path, "--host", host, "--port", str(port)]
     if adapter_dir is None:
         argv += ["--served-model-name", served_model_name]
     else:
@@ -121,6 +128,8 @@ def vllm_command(
         argv += ["--tensor-parallel-size", str(tensor_parallel_size)]
     if max_model_len:
         argv += ["--max-model-len", str(max_model_len)]
+    if device == "cpu" or (device == "auto" and not gpu_present()):
+        argv += ["--enforce-eager"]  # compiling the graphs takes minutes on a CPU; eager starts in ~30 s
     secrets = {"VLLM_API_KEY": api_key_env} if api_key_env else {}
     return ServeCommand(argv, {}, secrets)
 
