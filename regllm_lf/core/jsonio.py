@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from regllm_lf.core import row_metadata
+
 # The writers live in core.files; they stay importable from here, where callers have always found them.
 from regllm_lf.core.files import remove_orphans, unwritable, write_atomic, write_if_changed  # noqa: F401
-from regllm_lf.core import row_metadata
 from regllm_lf.core.problems import Problem, display_path, field_path
 
 BOM = "\ufeff"

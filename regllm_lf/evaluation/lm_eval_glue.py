@@ -37,7 +37,6 @@ def load(task: str, **_: Any) -> Any:
     Arrow need not infer.
     """
     import datasets
-
     from regllm_lf.core.row_metadata import decode_metadata
 
     rows = []
