@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DATA_DIR
+from helpers import DATA_DIR, DATASETS_DIR
 
 from regllm_lf.cli import main
 from regllm_lf.core.jsonio import read_records
@@ -192,3 +193,26 @@ def test_schema_errors_inside_details_name_the_field_as_in_the_rich_shape(
         assert main(["validate", "--no-domain", str(path)]) == 1
         err = capsys.readouterr().err
         assert f"{shape}.jsonl:1: {field}: " in err and fragment in err, err
+
+
+def test_build_writes_a_rich_source_row_encoded_and_leaves_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row added to a hand-written source with rich metadata (the guide's shape) is accepted and the
+    build rewrites the source in the one shape, every other byte as before."""
+    root = tmp_path / "project"
+    shutil.copytree(DATA_DIR, root / "data")
+    shutil.copytree(DATASETS_DIR, root / "datasets")
+    monkeypatch.setenv("REGLLM_ROOT", str(root))
+    source = root / "data" / "finetuning" / SQL_SOURCE.name
+    committed = source.read_text(encoding="utf-8")
+    lines = committed.splitlines(keepends=True)
+    rich = decode_row(json.loads(lines[4]))
+    assert "findings" in rich["metadata"]
+    lines[4] = json.dumps(rich, ensure_ascii=False) + "\n"
+    source.write_text("".join(lines), encoding="utf-8")
+    assert main(["validate", str(source)]) == 0
+    assert main(["build"]) == 0
+    assert source.read_text(encoding="utf-8") == committed
+    for path in DATASETS_DIR.glob("*.jsonl"):
+        assert (root / "datasets" / path.name).read_bytes() == path.read_bytes(), path.name

@@ -15,6 +15,7 @@ Preference pairs (DPO) keep their metadata as it is: flat strings, the same keys
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 COMMON = ("id", "dataset", "topic")  # beside ``details``; the row schema requires them
@@ -116,6 +117,11 @@ def dump_rows_json(rows: list[dict[str, Any]]) -> str:
     return dump_json([encode_row(row) for row in rows])
 
 
+def rows_text(path: Path, rows: list[dict[str, Any]]) -> str:
+    """The text of a row file as our writers write it: JSON Lines for ``.jsonl``, else a JSON array."""
+    return dump_rows(rows) if path.suffix == ".jsonl" else dump_rows_json(rows)
+
+
 __all__ = [
     "COMMON",
     "DETAILS",
@@ -127,4 +133,5 @@ __all__ = [
     "dump_rows_json",
     "encode_metadata",
     "encode_row",
+    "rows_text",
 ]
