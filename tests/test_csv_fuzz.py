@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from regllm_lf.core.jsonio import loads_strict
 from regllm_lf.core.problems import DataError
+from regllm_lf.core.row_metadata import decode_row
 from regllm_lf.core.spanish_numbers import format_number, is_ambiguous, parse_number
 from regllm_lf.prepare.spreadsheet_export import export_all
 from regllm_lf.prepare.spreadsheet_import import import_csv
@@ -135,7 +136,8 @@ def test_text_edits_land_exactly_or_are_refused(
             assert _snapshot(data) == snapshot, "a refused import wrote something"
             return
         assert said is not None, "a malformed CSV was imported"
-        source = {row["metadata"]["id"]: row for row in loads_strict((data / "processed/train_data.json").read_text())}
+        rows = loads_strict((data / "processed/train_data.json").read_text())
+        source = {row["metadata"]["id"]: decode_row(row) for row in rows}
         for cells in said[1:]:
             values = dict(zip(said[0], cells, strict=True))
             row = source[values["id"]]

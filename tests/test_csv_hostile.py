@@ -17,6 +17,7 @@ import pytest
 from helpers import DATA_DIR
 
 from regllm_lf.cli import main
+from regllm_lf.core.row_metadata import decode_row
 from regllm_lf.core.spanish_numbers import format_figure
 from regllm_lf.prepare.spreadsheet_export import export_all
 
@@ -49,7 +50,7 @@ class Exported:
 
     def source_rows(self) -> dict[str, dict]:
         rows = json.loads((self.data / "processed" / "train_data.json").read_text(encoding="utf-8"))
-        return {row["metadata"]["id"]: row for row in rows}
+        return {row["metadata"]["id"]: decode_row(row) for row in rows}
 
     def figure(self, row: list[str]) -> dict:
         bank = json.loads((self.data / "processed" / row[0] / f"{row[0]}_{row[2]}.json").read_text(encoding="utf-8"))

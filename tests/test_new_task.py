@@ -11,6 +11,7 @@ from helpers import DATA_DIR, REPO_ROOT
 
 from regllm_lf.cli import main
 from regllm_lf.core.jsonio import read_records
+from regllm_lf.core.row_metadata import decode_row
 from regllm_lf.evaluation.scoring import Scorer, aggregate
 from regllm_lf.tasks.registry import all_tasks, source_files
 
@@ -39,7 +40,7 @@ def test_fixture_task_runs_the_whole_flow(project_with_glossary: Path, capsys: p
     rows = {split: (root / "datasets" / info[f"regllm_glossary_{split}"]["file_name"]) for split in ("train", "test")}
     counts = {split: len(path.read_text(encoding="utf-8").splitlines()) for split, path in rows.items()}
     assert sum(counts.values()) == 12 and min(counts.values()) > 0
-    test_rows = [json.loads(line) for line in rows["test"].read_text(encoding="utf-8").splitlines()]
+    test_rows = [decode_row(json.loads(line)) for line in rows["test"].read_text(encoding="utf-8").splitlines()]
     scorer = Scorer()
     results = [{"scores": scorer.score(row["metadata"], row["messages"][-1]["content"])} for row in test_rows]
     results.append({"scores": scorer.score(test_rows[0]["metadata"], "No lo sé.")})

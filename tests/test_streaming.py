@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from regllm_lf.core.jsonio import dump_jsonl, iter_records, read_records
+from regllm_lf.core.row_metadata import dump_rows
 from regllm_lf.prepare.domain import DomainRules
 from regllm_lf.prepare.split import split_rows
 from regllm_lf.prepare.stream import split_sources_streaming
@@ -84,13 +85,13 @@ def _regulation_rows(tmp_path: Path) -> tuple[Path, list[dict]]:
     return source, rows
 
 
-def test_streaming_split_writes_what_split_rows_and_dump_jsonl_write(tmp_path: Path) -> None:
+def test_streaming_split_writes_what_split_rows_and_dump_rows_write(tmp_path: Path) -> None:
     source, rows = _regulation_rows(tmp_path)
     out = tmp_path / "out"
     problems, counts = split_sources_streaming([source], lambda split: out / f"{split}.jsonl", DomainRules())
     assert problems == []
     for name, members in split_rows(rows).items():
-        assert (out / f"{name}.jsonl").read_text(encoding="utf-8") == dump_jsonl(members)
+        assert (out / f"{name}.jsonl").read_text(encoding="utf-8") == dump_rows(members)
         assert counts[name] == len(members)
     assert sorted(path.name for path in out.iterdir()) == ["test.jsonl", "train.jsonl"]  # no temporary left
 

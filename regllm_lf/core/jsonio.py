@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from regllm_lf.core import row_metadata
+
 # The writers live in core.files; they stay importable from here, where callers have always found them.
 from regllm_lf.core.files import remove_orphans, unwritable, write_atomic, write_if_changed  # noqa: F401
 from regllm_lf.core.problems import Problem, display_path, field_path
@@ -78,7 +80,13 @@ def loads_strict(text: str) -> Any:
 def _finite_record(shown: str, line: int, value: Any, problems: list[Problem]) -> Record | None:
     found = non_finite_fields(value)
     problems += [Problem(shown, line, field_path(path), non_finite_message(what)) for path, what in found]
-    return None if found else Record(shown, line, value)
+    if found:
+        return None
+    try:  # rows are read in memory's shape: metadata.details decoded (core.row_metadata)
+        return Record(shown, line, row_metadata.decode_row(value))
+    except row_metadata.MetadataError as error:
+        problems.append(Problem(shown, line, error.field, error.message))
+        return None
 
 
 def _line_of(text: str, offset: int) -> int:

@@ -33,9 +33,11 @@ def _use_project() -> None:
 def load(task: str, **_: Any) -> Any:
     """The task's held-out split as a ``datasets.DatasetDict`` with one flat row per question.
 
-    ``metadata`` stays a JSON string: each dataset's metadata has its own shape, which Arrow need not infer.
+    ``metadata`` stays a JSON string (the decoded rich dict): each dataset's has its own shape, which
+    Arrow need not infer.
     """
     import datasets
+    from regllm_lf.core.row_metadata import decode_metadata
 
     rows = []
     path = HERE / _export()["tasks"][task]["file"]
@@ -51,7 +53,7 @@ def load(task: str, **_: Any) -> Any:
                 "system": system,
                 "question": messages[-2]["content"],
                 "gold": messages[-1]["content"],
-                "metadata": json.dumps(row["metadata"], ensure_ascii=False),
+                "metadata": json.dumps(decode_metadata(row["metadata"]), ensure_ascii=False),
             }
         )
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})

@@ -14,6 +14,7 @@ from pathlib import Path
 from regllm_lf import project
 from regllm_lf.core.jsonio import Record, dump_jsonl, read_records, unwritable, write_if_changed
 from regllm_lf.core.problems import DataError, Problem, display_path
+from regllm_lf.core.row_metadata import dump_rows, rows_text
 from regllm_lf.prepare.dataset_card import CARD_FILE, dataset_card
 from regllm_lf.prepare.dataset_info import (
     check_dataset_dir,
@@ -68,7 +69,8 @@ def source_records() -> dict[str, list[Record]]:
 
 
 def planned_outputs(dataset_dir: Path | None = None) -> tuple[dict[Path, str], dict[str, dict[str, int]]]:
-    """(file contents by path, split counts) for the generated sources and every split file."""
+    """(file contents by path, split counts) for the generated sources, the hand-written sources not in the
+    written shape, and every split file."""
     outputs, counts, _ = _plan(dataset_dir or project.datasets_dir())
     return outputs, counts
 
@@ -83,8 +85,11 @@ def _plan(dataset_dir: Path) -> tuple[dict[Path, str], dict[str, dict[str, int]]
     test_rows: dict[str, list[dict]] = {}
     for dataset in all_tasks():
         rows = [record.data for record in by_dataset[dataset.name]]
-        if dataset.generated:
-            outputs[dataset.source] = dump_jsonl(rows)
+        # Generated sources are written; a hand-written one only when it is not in the written shape (a row
+        # added with rich metadata gets encoded), so a build never needs to write an unchanged source.
+        text = rows_text(dataset.source, rows)
+        if dataset.generated or dataset.source.read_bytes() != text.encode("utf-8"):
+            outputs[dataset.source] = text
         split = split_rows(rows)
         for test_id, train_id in leaked_rows(split):
             problems.append(
@@ -97,7 +102,7 @@ def _plan(dataset_dir: Path) -> tuple[dict[Path, str], dict[str, dict[str, int]]
             )
         counts[dataset.name] = {name: len(split[name]) for name in SPLITS}
         for name in SPLITS:
-            outputs[dataset.split_file(name, dataset_dir)] = dump_jsonl(split[name])
+            outputs[dataset.split_file(name, dataset_dir)] = dump_rows(split[name])
         train_rows[dataset.name], test_rows[dataset.name] = split["train"], split["test"]
     problems += near_duplicate_problems(train_rows, test_rows)
     pairs = generate_dpo_rows(train_rows)
@@ -136,7 +141,7 @@ def generate_source(task: Task) -> tuple[Path, int]:
     problems = validate_records(records) + unwritable([task.source])
     if problems:
         raise DataError(problems)
-    write_if_changed(task.source, dump_jsonl([record.data for record in records]))
+    write_if_changed(task.source, dump_rows([record.data for record in records]))
     return task.source, len(records)
 
 

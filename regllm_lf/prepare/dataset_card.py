@@ -110,12 +110,17 @@ The same folder is LLaMA-Factory's `dataset_dir`: `dataset_info.json` registers 
 
 ## Rows
 
-Each row is `{{"messages": [system, user, assistant], "metadata": {{...}}}}`; `metadata` holds `id`,
-`dataset` and `topic`, and per dataset:
+Each row is `{{"messages": [system, user, assistant], "metadata": {{"id", "dataset", "topic", "details"}}}}`,
+four strings in every dataset and file, so that any of these files loads together with any other
+(`load_dataset("json", data_files={{"train": [...]}})`: Arrow takes the schema of the first file and casts
+the others to it). `details` is the JSON text (compact, keys sorted) of what each dataset adds:
 
 {_metadata_keys()}
 
-Preference rows hold `messages` (the prompt), `chosen`, `rejected` and `metadata.negative_kind`.
+Read it with `json.loads(row["metadata"]["details"])`.
+
+Preference rows hold `messages` (the prompt), `chosen`, `rejected` and `metadata` with the strings `id`,
+`dataset`, `topic`, `source_id`, `source_dataset` and `negative_kind`.
 
 ## Provenance and limits
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from regllm_lf import project
-from regllm_lf.core.jsonio import BOM, dump_json, read_records, write_if_changed
+from regllm_lf.core.jsonio import BOM, read_records, write_if_changed
 from regllm_lf.core.problems import DataError, Problem
+from regllm_lf.core.row_metadata import dump_rows_json
 from regllm_lf.tasks.banking_qa.figures import load_figures
 from regllm_lf.tasks.registry import Task, all_tasks
 
@@ -128,7 +129,7 @@ def financials_csv() -> str:
 
 
 def combined_json(pending: Rows | None = None) -> str:
-    return dump_json([row for task in all_tasks() for row in read_dataset_rows(task, pending)])
+    return dump_rows_json([row for task in all_tasks() for row in read_dataset_rows(task, pending)])
 
 
 def planned_exports(out_dir: Path | None = None, pending: Rows | None = None) -> dict[Path, str]:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from regllm_lf.core.jsonio import Record, dump_json, dump_jsonl, read_records, write_atomic
+from regllm_lf.core.jsonio import Record, read_records, write_atomic
 from regllm_lf.core.problems import DataError, Problem, display_path
+from regllm_lf.core.row_metadata import rows_text
 from regllm_lf.prepare.spreadsheet_csv import CsvRow, CsvTable, read_csv
 from regllm_lf.prepare.spreadsheet_export import (
     FINANCIALS_CSV,
@@ -152,7 +153,7 @@ def import_qa_csv(path: Path, task: Task, dry_run: bool, encoding: str | None = 
         if problems:
             raise DataError(problems)
         if not dry_run:
-            write_atomic(source, dump_jsonl(updated) if source.suffix == ".jsonl" else dump_json(updated))
+            write_atomic(source, rows_text(source, updated))
             report.written = True
     return report
 

@@ -1,7 +1,7 @@
 """Validate and split large sources in one streaming pass: memory holds one row, the ids seen and a
 hash of each train text, never the rows.
 
-Each valid row is written, as ``dump_jsonl`` writes it, to a hidden temporary file beside its split
+Each valid row is written, as ``dump_rows`` writes it, to a hidden temporary file beside its split
 file; the split files appear (atomic rename) only when every row of every source validated and no test
 row repeats a train text — otherwise the temporary files are removed and nothing is written.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from regllm_lf.core.problems import Problem, display_path
+from regllm_lf.core.row_metadata import encode_row
 from regllm_lf.prepare.domain import DomainRules
 from regllm_lf.prepare.split import TEST_SHARE, split_of
 from regllm_lf.prepare.validate import StreamValidator, stream_files
@@ -65,7 +66,7 @@ def split_sources_streaming(
                 counts[split] += 1
                 if validator.problems or problems:
                     continue  # nothing will be written: stop paying for the output
-                streams[split].write(dumps(row) + "\n")
+                streams[split].write(dumps(encode_row(row)) + "\n")
                 hashes = _text_hashes(row)
                 if split == "train":
                     for digest in hashes:
