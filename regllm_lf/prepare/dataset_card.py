@@ -132,5 +132,9 @@ Preference rows hold `messages` (the prompt), `chosen`, `rejected` and `metadata
 - Splits are a function of each row's id (SHA-256, 20 % test); the build refuses a test row whose text
   repeats train or that one train row nearly duplicates (13-gram overlap).
 - The sets are small: report evaluation results with their intervals (`regllm-lf eval` does).
+- Licence: Apache-2.0 covers what this project wrote (questions, answers, reviews, SQL). Bank figures are
+  public facts, each cited to its report; regulatory text quoted or paraphrased stays under its publishers'
+  reuse terms (EU legislation on EUR-Lex: Commission Decision 2011/833/EU; EBA publications: reproduction
+  authorised provided the source is acknowledged).
 """
     return "\n".join(front) + "\n" + body
