@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -59,6 +60,28 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str |
 @pytest.fixture(scope="session")
 def tiny_qwen2(tiny_model: Callable[[str, str | None], Path]) -> Path:
     return tiny_model("qwen2", "qwen2_5.jinja")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's data/ and datasets/, made the project root ($REGLLM_ROOT) for the test."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO_ROOT / "data", root / "data")
+    shutil.copytree(REPO_ROOT / "datasets", root / "datasets")
+    monkeypatch.setenv("REGLLM_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
+def bank_sources(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the bank figure files (data/processed/<bank>/) and banks_urls.json, to edit in a test."""
+    from regllm_lf.tasks.banking_qa.figures import banks_urls_path, processed_folder
+
+    processed = tmp_path / "processed"
+    shutil.copytree(processed_folder(), processed, ignore=shutil.ignore_patterns("train_data.json"))
+    urls = tmp_path / "banks_urls.json"
+    shutil.copy(banks_urls_path(), urls)
+    return processed, urls
 
 
 @pytest.fixture

@@ -14,16 +14,7 @@ import pytest
 from helpers import REPO_ROOT
 
 from regllm_lf.core.problems import DataError
-from regllm_lf.tasks.banking_qa.figures import banks_urls_path, load_bank_data, processed_folder
-
-
-@pytest.fixture
-def sources(tmp_path: Path) -> tuple[Path, Path]:
-    processed = tmp_path / "processed"
-    shutil.copytree(processed_folder(), processed, ignore=shutil.ignore_patterns("train_data.json"))
-    urls = tmp_path / "banks_urls.json"
-    shutil.copy(banks_urls_path(), urls)
-    return processed, urls
+from regllm_lf.tasks.banking_qa.figures import load_bank_data
 
 
 def _edit(path: Path, change) -> None:  # noqa: ANN001
@@ -73,17 +64,17 @@ BBVA_2023 = ("bbva", "bbva_2023.json")
     ],
 )
 def test_every_metric_goes_through_the_figure_rules(
-    sources: tuple[Path, Path], metric: str, change, field: str, message: str
+    bank_sources: tuple[Path, Path], metric: str, change, field: str, message: str
 ) -> None:  # noqa: ANN001
-    processed, urls = sources
+    processed, urls = bank_sources
     _edit(processed.joinpath(*BBVA_2023), lambda data: change(data["metrics"][metric]))
     text = _problems(processed, urls)
     assert "bbva_2023.json:" in text and f": {field}" in text and message in text, text
 
 
 @pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999"])
-def test_non_finite_values_are_refused_with_their_line(sources: tuple[Path, Path], token: str) -> None:
-    processed, urls = sources
+def test_non_finite_values_are_refused_with_their_line(bank_sources: tuple[Path, Path], token: str) -> None:
+    processed, urls = bank_sources
     path = processed.joinpath(*BBVA_2023)
     text = path.read_text(encoding="utf-8").replace('"value": 16.2,', f'"value": {token},', 1)
     path.write_text(text, encoding="utf-8")
@@ -102,14 +93,14 @@ def test_non_finite_values_are_refused_with_their_line(sources: tuple[Path, Path
         ("BBVA_2023.json", "{}"),
     ],
 )
-def test_any_other_file_in_a_bank_folder_is_an_error(sources: tuple[Path, Path], name: str, content: str) -> None:
-    processed, urls = sources
+def test_any_other_file_in_a_bank_folder_is_an_error(bank_sources: tuple[Path, Path], name: str, content: str) -> None:
+    processed, urls = bank_sources
     (processed / "bbva" / name).write_text(content, encoding="utf-8")
     assert f"{name}:0: file: not a bank figure file: expected bbva_<year>.json" in _problems(processed, urls)
 
 
-def test_a_folder_inside_a_bank_folder_is_an_error(sources: tuple[Path, Path]) -> None:
-    processed, urls = sources
+def test_a_folder_inside_a_bank_folder_is_an_error(bank_sources: tuple[Path, Path]) -> None:
+    processed, urls = bank_sources
     (processed / "bbva" / "borradores").mkdir()
     assert "borradores:0: file: not a bank figure file" in _problems(processed, urls)
 
@@ -124,14 +115,14 @@ def test_a_folder_inside_a_bank_folder_is_an_error(sources: tuple[Path, Path]) -
         (lambda data: data.setdefault("gaps", {}).update(roe={"searched": "x"}), "is too short"),
     ],
 )
-def test_file_level_rules(sources: tuple[Path, Path], change, message: str) -> None:  # noqa: ANN001
-    processed, urls = sources
+def test_file_level_rules(bank_sources: tuple[Path, Path], change, message: str) -> None:  # noqa: ANN001
+    processed, urls = bank_sources
     _edit(processed.joinpath(*BBVA_2023), change)
     assert message in _problems(processed, urls)
 
 
-def test_all_problems_are_reported_at_once(sources: tuple[Path, Path]) -> None:
-    processed, urls = sources
+def test_all_problems_are_reported_at_once(bank_sources: tuple[Path, Path]) -> None:
+    processed, urls = bank_sources
     _edit(processed.joinpath(*BBVA_2023), lambda data: data["metrics"]["roe"].update(value="doce"))
     _edit(processed / "sabadell" / "sabadell_2024.json", lambda data: data["metrics"]["roe"].pop("source"))
     (processed / "bbva" / "bbva_22.json").write_text("{}", encoding="utf-8")

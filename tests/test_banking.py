@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,9 +17,7 @@ from regllm_lf.tasks.banking_qa.figures import (
     TRACKED_METRICS,
     Document,
     Figure,
-    banks_urls_path,
     load_bank_data,
-    processed_folder,
 )
 from regllm_lf.tasks.banking_qa.generate import generate_banking_rows, load_templates, shown
 
@@ -209,18 +206,9 @@ def test_year_on_year_prefers_the_later_reports_comparative() -> None:
     assert year_on_year(_figure(2022, 14.6), _figure(2023, 16.2, "restated", 2024)) is None
 
 
-@pytest.fixture
-def sources(tmp_path: Path) -> tuple[Path, Path]:
-    processed = tmp_path / "processed"
-    shutil.copytree(processed_folder(), processed, ignore=shutil.ignore_patterns("train_data.json"))
-    urls = tmp_path / "banks_urls.json"
-    shutil.copy(banks_urls_path(), urls)
-    return processed, urls
-
-
-def test_a_new_year_needs_no_code_change(sources: tuple[Path, Path]) -> None:
+def test_a_new_year_needs_no_code_change(bank_sources: tuple[Path, Path]) -> None:
     """The year range is data: a 2026 file adds its figures, its changes and drops the 2026 probes."""
-    processed, urls = sources
+    processed, urls = bank_sources
 
     def other_year_2026(data) -> bool:  # noqa: ANN001
         return any(kind == "otro_ejercicio" and year == 2026 for kind, _, _, year, _ in probes(data, load_templates()))
@@ -247,8 +235,8 @@ def test_a_new_year_needs_no_code_change(sources: tuple[Path, Path]) -> None:
     assert "un aumento de 489 millones EUR (4,7 %)" in change["messages"][-1]["content"]
 
 
-def test_adding_a_bank_file_extends_the_dataset(sources: tuple[Path, Path]) -> None:
-    processed, urls = sources
+def test_adding_a_bank_file_extends_the_dataset(bank_sources: tuple[Path, Path]) -> None:
+    processed, urls = bank_sources
     data = json.loads(urls.read_text(encoding="utf-8"))
     data["banks"]["bankinter"] = {
         "name": "Bankinter",

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import DATA_DIR, DATASETS_DIR, REPO_ROOT
+from helpers import REPO_ROOT
 
 from regllm_lf.cli import main
 from regllm_lf.core.jsonio import write_atomic, write_if_changed
@@ -31,16 +30,6 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the project (data/ and datasets/) the commands run on."""
-    root = tmp_path / "project"
-    shutil.copytree(DATA_DIR, root / "data")
-    shutil.copytree(DATASETS_DIR, root / "datasets")
-    monkeypatch.setenv("REGLLM_ROOT", str(root))
-    return root
 
 
 # --- 7: a dataset dir that is a file, a dataset_info.json that is a directory, a read-only dir or file --------

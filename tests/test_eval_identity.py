@@ -5,14 +5,12 @@ answered twice, and the report says how many questions were asked, answered and 
 from __future__ import annotations
 
 import json
-import shutil
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import DATA_DIR, DATASETS_DIR
 
 from regllm_lf.cli import main
 from regllm_lf.core.problems import DataError
@@ -28,46 +26,35 @@ class Endpoint:
         self.release = threading.Event()
         self.release.set()
 
-    def start(self) -> str:
-        endpoint = self
+    def handle(self, body: dict) -> tuple[int, dict]:
+        """The `serve` fixture's hook: waits while released is clear; 400 for the questions in ``fail``."""
+        self.release.wait(30)
+        if body["messages"][-1]["content"] in self.fail:
+            return 400, {"error": {"message": "no"}}
+        message = {"role": "assistant", "content": f"Respuesta de {body['model']}."}
+        payload = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"]}
+        payload["choices"] = [{"index": 0, "finish_reason": "stop", "message": message}]
+        return 200, payload
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                endpoint.release.wait(30)
-                question = body["messages"][-1]["content"]
-                status = 400 if question in endpoint.fail else 200
-                message = {"role": "assistant", "content": f"Respuesta de {body['model']}."}
-                payload = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"]}
-                payload["choices"] = [{"index": 0, "finish_reason": "stop", "message": message}]
-                data = json.dumps(payload if status == 200 else {"error": {"message": "no"}}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+@dataclass
+class Endpoints:
+    serve: Callable[[Endpoint], str]  # conftest's `serve` fixture
+    started: list[Endpoint]
 
 
 @pytest.fixture
-def endpoints() -> Iterator[list[Endpoint]]:
-    started: list[Endpoint] = []
-    yield started
-    for endpoint in started:
-        endpoint.release.set()
-        endpoint.server.shutdown()
+def endpoints(serve: Callable[[Endpoint], str]) -> Iterator[Endpoints]:
+    running = Endpoints(serve, [])
+    yield running
+    for endpoint in running.started:
+        endpoint.release.set()  # an answer held back must not keep the server's shutdown waiting
 
 
-def _url(endpoints: list[Endpoint], endpoint: Endpoint | None = None) -> str:
+def _url(endpoints: Endpoints, endpoint: Endpoint | None = None) -> str:
     endpoint = endpoint or Endpoint()
-    endpoints.append(endpoint)
-    return endpoint.start()
+    endpoints.started.append(endpoint)
+    return endpoints.serve(endpoint)
 
 
 def _eval(url: str, out: Path, *extra: str) -> list[str]:
@@ -126,18 +113,9 @@ MISMATCHES = {
 }
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(DATA_DIR, root / "data")
-    shutil.copytree(DATASETS_DIR, root / "datasets")
-    monkeypatch.setenv("REGLLM_ROOT", str(root))
-    return root
-
-
 @pytest.mark.parametrize("case", list(MISMATCHES))
 def test_mismatched_resume_is_refused_and_restart_discards(
-    case: str, project: Path, endpoints: list[Endpoint], capsys: pytest.CaptureFixture[str]
+    case: str, project: Path, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = project / "eval" / "run"
     url, other_url = _url(endpoints), _url(endpoints)
@@ -155,7 +133,7 @@ def test_mismatched_resume_is_refused_and_restart_discards(
     assert len(after) == 4 and json.loads((out / "run.json").read_text(encoding="utf-8"))["questions"] == 4
 
 
-def test_answers_without_run_record_are_not_resumed(tmp_path: Path, endpoints: list[Endpoint]) -> None:
+def test_answers_without_run_record_are_not_resumed(tmp_path: Path, endpoints: Endpoints) -> None:
     out = tmp_path / "old"
     out.mkdir()
     (out / RESULTS_FILE).write_text('{"id": "x", "answer": "de quién?"}\n', encoding="utf-8")
@@ -164,7 +142,7 @@ def test_answers_without_run_record_are_not_resumed(tmp_path: Path, endpoints: l
         Runner(_url(endpoints), "m", out).run(questions, progress=False)
 
 
-def test_same_identity_resumes(tmp_path: Path, endpoints: list[Endpoint]) -> None:
+def test_same_identity_resumes(tmp_path: Path, endpoints: Endpoints) -> None:
     url = _url(endpoints)
     questions = load_questions("test", ["regulation"])
     Runner(url, "m", tmp_path).run(questions[:3], progress=False)
@@ -175,7 +153,7 @@ def test_same_identity_resumes(tmp_path: Path, endpoints: list[Endpoint]) -> Non
 # --- 16: one eval per folder at a time; duplicate ids are refused by the scorer -----------------------------
 
 
-def test_a_second_eval_on_the_same_folder_is_refused(tmp_path: Path, endpoints: list[Endpoint]) -> None:
+def test_a_second_eval_on_the_same_folder_is_refused(tmp_path: Path, endpoints: Endpoints) -> None:
     slow = Endpoint()
     slow.release.clear()
     url = _url(endpoints, slow)
@@ -197,7 +175,7 @@ def test_a_second_eval_on_the_same_folder_is_refused(tmp_path: Path, endpoints: 
 
 @pytest.mark.parametrize("copies", [2, 3])
 def test_scorer_refuses_ids_answered_twice(
-    copies: int, tmp_path: Path, endpoints: list[Endpoint], capsys: pytest.CaptureFixture[str]
+    copies: int, tmp_path: Path, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
 ) -> None:
     Runner(_url(endpoints), "m", tmp_path).run(load_questions("test", ["regulation"], 2), progress=False)
     first = _lines(tmp_path)[0]
@@ -213,7 +191,7 @@ def test_scorer_refuses_ids_answered_twice(
 
 
 def test_report_counts_asked_answered_and_failed(
-    project: Path, endpoints: list[Endpoint], capsys: pytest.CaptureFixture[str]
+    project: Path, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
 ) -> None:
     questions = load_questions("test", ["regulation"], 4)
     failing = Endpoint(fail={questions[1].messages[-1]["content"], questions[3].messages[-1]["content"]})

@@ -108,36 +108,12 @@ def test_extract_prints_a_table_and_writes_an_unconfirmed_draft(
     project_copy: Path, report: Path, capsys: pytest.CaptureFixture
 ) -> None:
     bank_file = project_copy / "data" / "processed" / "caixabank" / "caixabank_2024.json"
-    refused = main(
-        [
-            "--root",
-            str(project_copy),
-            "reports",
-            "extract",
-            str(report),
-            "--bank",
-            "caixabank",
-            "--year",
-            "2024",
-            "--draft",
-        ]
-    )
+    extract = ["--root", str(project_copy), "reports", "extract", str(report), "--bank", "caixabank"]
+    extract += ["--year", "2024", "--draft"]
+    refused = main(extract)
     assert refused == 1 and "exists: a draft never overwrites" in capsys.readouterr().err
     bank_file.unlink()
-    code = main(
-        [
-            "--root",
-            str(project_copy),
-            "reports",
-            "extract",
-            str(report),
-            "--bank",
-            "caixabank",
-            "--year",
-            "2024",
-            "--draft",
-        ]
-    )
+    code = main(extract)
     out = capsys.readouterr().out
     assert code == 0 and "631.003 millones EUR" in out and "15,4 %" in out and "draft written" in out
     draft = json.loads(bank_file.read_text(encoding="utf-8"))
