@@ -217,7 +217,7 @@ def test_applied_lgd_discounting_uses_three_month_euribor() -> None:
     """EBA/GL/2017/16 para. 143 names the 3-month rate: no endorsed LGD code discounts with euribor_12m."""
     from regllm_lf.core.jsonio import read_records
     from regllm_lf.tasks.registry import task_named
-    from regllm_lf.tasks.sql_review.sqlcheck import sql_blocks
+    from regllm_lf.tasks.sql_review.blocks import sql_blocks
 
     problems: list = []
     offenders = []

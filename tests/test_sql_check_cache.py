@@ -7,11 +7,7 @@ from pathlib import Path
 import pytest
 
 from regllm_lf import project
-from regllm_lf.core.jsonio import read_records
-from regllm_lf.tasks.registry import task_named
 from regllm_lf.tasks.sql_review import check_cache, rules
-from regllm_lf.tasks.sql_review.blocks import sql_blocks
-from regllm_lf.tasks.sql_review.sqlcheck import sql_blocks as checker_sql_blocks
 
 
 @pytest.fixture
@@ -61,9 +57,3 @@ def test_unreadable_cache_is_not_used(fresh_cache: Path) -> None:
     cached = check_cache.current()
     cached.add("SELECT 1")  # cannot be written: remembered for this run only
     assert "SELECT 1" in cached
-
-
-def test_blocks_match_the_checker_module() -> None:
-    texts = [m["content"] for r in read_records(task_named("sql_review").source, []) for m in r.data["messages"]]
-    assert sum(len(sql_blocks(text)) for text in texts) > 60
-    assert [sql_blocks(text) for text in texts] == [checker_sql_blocks(text) for text in texts]

@@ -7,9 +7,10 @@ from collections import Counter
 from regllm_lf.core.jsonio import read_records
 from regllm_lf.tasks.registry import task_named
 from regllm_lf.tasks.regulation.citations import load_index
+from regllm_lf.tasks.sql_review.blocks import sql_blocks
 from regllm_lf.tasks.sql_review.findings import load_findings
 from regllm_lf.tasks.sql_review.portfolio import build_portfolio_rows, open_portfolio
-from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker, sql_blocks
+from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker
 
 TOPICS = {
     "pd_estimacion",

@@ -13,7 +13,8 @@ from helpers import DATA_DIR
 
 from regllm_lf.cli import main
 from regllm_lf.tasks.sql_review import rules, sqlcheck
-from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker, sql_blocks
+from regllm_lf.tasks.sql_review.blocks import sql_blocks
+from regllm_lf.tasks.sql_review.sqlcheck import SqlChecker
 
 ESCAPES = [
     "SELECT * FROM read_csv('/etc/passwd')",

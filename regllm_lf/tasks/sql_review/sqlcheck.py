@@ -16,7 +16,6 @@ import duckdb
 import sqlglot
 from sqlglot.errors import ParseError
 
-from regllm_lf.tasks.sql_review.blocks import sql_blocks  # noqa: F401 - its home is blocks.py
 from regllm_lf.tasks.sql_review.portfolio import open_portfolio
 
 ROW_LIMIT = 5
