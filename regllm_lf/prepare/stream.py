@@ -12,16 +12,20 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
 from regllm_lf.core.problems import Problem, display_path
+from regllm_lf.prepare import parallel
 from regllm_lf.prepare.domain import DomainRules
 from regllm_lf.prepare.split import TEST_SHARE, split_of
 from regllm_lf.prepare.validate import StreamValidator, stream_files
 from regllm_lf.tasks.registry import SPLITS
+
+# (id, split, JSON Lines text, text digests); text and digests are None once nothing will be written.
+Prepared = tuple[str, str, str | None, list[bytes] | None]
 
 
 def _text_hashes(row: dict[str, Any]) -> list[bytes]:
@@ -31,6 +35,27 @@ def _text_hashes(row: dict[str, Any]) -> list[bytes]:
         for m in row["messages"]
         if m["role"] != "system"
     ]
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def prepared_row(row: dict[str, Any], test_share: float) -> Prepared:
+    """What the writer needs of a valid row: its id, split, JSON Lines text and text digests."""
+    identifier = row["metadata"]["id"]
+    return identifier, split_of(identifier, test_share), _dumps(row) + "\n", _text_hashes(row)
+
+
+def _prepared_rows(
+    paths: list[Path], problems: list[Problem], validator: StreamValidator, test_share: float
+) -> Iterator[Prepared]:
+    """The valid rows, one process; once a problem is known, rows are only counted (nothing will be written)."""
+    for record in validator.checked(stream_files(paths, problems)):
+        if validator.problems or problems:
+            identifier = record.data["metadata"]["id"]
+            yield identifier, split_of(identifier, test_share), None, None
+        else:
+            yield prepared_row(record.data, test_share)
 
 
 def split_sources_streaming(
@@ -56,17 +81,16 @@ def split_sources_streaming(
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporaries[split] = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             streams[split] = stack.enter_context(open(handle, "w", encoding="utf-8", newline="\n"))
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        if parallel.worth_it(paths):
+            rows = parallel.prepared_rows(paths, problems, validator, test_share)
+        else:
+            rows = _prepared_rows(paths, problems, validator, test_share)
         try:
-            for record in validator.checked(stream_files(paths, problems)):
-                row = record.data
-                identifier = row["metadata"]["id"]
-                split = split_of(identifier, test_share)
+            for identifier, split, text, hashes in rows:
                 counts[split] += 1
-                if validator.problems or problems:
-                    continue  # nothing will be written: stop paying for the output
-                streams[split].write(dumps(row) + "\n")
-                hashes = _text_hashes(row)
+                if text is None or validator.problems or problems:
+                    continue  # nothing will be written
+                streams[split].write(text)
                 if split == "train":
                     for digest in hashes:
                         train_texts.setdefault(digest, identifier)
@@ -78,6 +102,8 @@ def split_sources_streaming(
         except BaseException:
             _remove(temporaries.values())
             raise
+        finally:
+            rows.close()  # the workers stop here, whatever happened
     problems = sorted(set(problems + validator.finish()))
     for test_id, digest in ((identifier, digest) for digest, identifier in test_texts):
         if digest in train_texts:
