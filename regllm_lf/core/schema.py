@@ -69,13 +69,19 @@ def compiled_check(schema: str | dict[str, Any]) -> Callable[[Any], Any]:
 
 
 def is_valid(schema: str | dict[str, Any], instance: Any) -> bool:
-    import fastjsonschema
-
+    check = compiled_check(schema)  # imports fastjsonschema, once
     try:
-        compiled_check(schema)(instance)
-    except fastjsonschema.JsonSchemaException:
+        check(instance)
+    except _fast_exception():
         return False
     return True
+
+
+@cache
+def _fast_exception() -> type[Exception]:
+    import fastjsonschema
+
+    return fastjsonschema.JsonSchemaException
 
 
 def schema_errors(schema: str | dict[str, Any], instance: Any) -> list[tuple[tuple, str]]:

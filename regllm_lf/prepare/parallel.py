@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -115,9 +116,21 @@ def _chunks(path: Path, shown: str, test_share: float) -> list[_Chunk]:
     return chunks
 
 
+def _in_order(pool: Any, chunks: list[_Chunk], window: int) -> Iterator[_Result]:
+    """The chunks' results in order, at most ``window`` handed out at a time: memory stays flat even
+    when the workers run ahead of the writer (``imap`` would queue every result)."""
+    pending: deque = deque()
+    for chunk in chunks:
+        pending.append(pool.apply_async(_check_chunk, (chunk,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
 def prepared_rows(
     paths: list[Path], problems: list[Problem], validator: StreamValidator, test_share: float
-) -> Iterator[tuple[str, str, str | None, list[bytes] | None]]:
+) -> Iterator[tuple[str, str, bytes | None, list[bytes] | None]]:
     """``stream._prepared_rows`` with the per-row work done by worker processes, rows in file order."""
     global _validator
     chunks: list[_Chunk] = []
@@ -126,10 +139,11 @@ def prepared_rows(
         if _check_readable(path, shown, problems):
             chunks += _chunks(path, shown, test_share)
     _validator = validator  # each worker loads the catalogues its rows need, once, as the serial path does
-    pool = multiprocessing.get_context("fork").Pool(min(workers(), max(len(chunks), 1)))
+    size = min(workers(), max(len(chunks), 1))
+    pool = multiprocessing.get_context("fork").Pool(size)
     try:
         offset, current = 0, None
-        for chunk, result in zip(chunks, pool.imap(_check_chunk, chunks), strict=True):
+        for chunk, result in zip(chunks, _in_order(pool, chunks, 2 * size), strict=True):
             if chunk.path != current:
                 offset, current = 0, chunk.path
             problems += [replace(problem, line=problem.line + offset) for problem in result.problems]

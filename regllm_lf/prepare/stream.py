@@ -24,8 +24,8 @@ from regllm_lf.prepare.split import TEST_SHARE, split_of
 from regllm_lf.prepare.validate import StreamValidator, stream_files
 from regllm_lf.tasks.registry import SPLITS
 
-# (id, split, JSON Lines text, text digests); text and digests are None once nothing will be written.
-Prepared = tuple[str, str, str | None, list[bytes] | None]
+# (id, split, JSON Lines line as UTF-8, text digests); line and digests are None once nothing will be written.
+Prepared = tuple[str, str, bytes | None, list[bytes] | None]
 
 
 def _text_hashes(row: dict[str, Any]) -> list[bytes]:
@@ -41,9 +41,10 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def prepared_row(row: dict[str, Any], test_share: float) -> Prepared:
-    """What the writer needs of a valid row: its id, split, JSON Lines text and text digests."""
+    """What the writer needs of a valid row: its id, split, JSON Lines line (encoded where it is made: a
+    worker process, if any) and text digests."""
     identifier = row["metadata"]["id"]
-    return identifier, split_of(identifier, test_share), _dumps(row) + "\n", _text_hashes(row)
+    return identifier, split_of(identifier, test_share), (_dumps(row) + "\n").encode(), _text_hashes(row)
 
 
 def _prepared_rows(
@@ -75,12 +76,12 @@ def split_sources_streaming(
     test_texts: list[tuple[bytes, str]] = []
     temporaries: dict[str, str] = {}
     with ExitStack() as stack:
-        streams: dict[str, IO[str]] = {}
+        streams: dict[str, IO[bytes]] = {}
         for split in SPLITS:
             target = destination(split)
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporaries[split] = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            streams[split] = stack.enter_context(open(handle, "w", encoding="utf-8", newline="\n"))
+            streams[split] = stack.enter_context(open(handle, "wb"))
         if parallel.worth_it(paths):
             rows = parallel.prepared_rows(paths, problems, validator, test_share)
         else:
