@@ -85,8 +85,8 @@ def test_workers_report_the_serial_problems(tmp_path: Path, monkeypatch: pytest.
     first.write_text("\n".join(lines[:300]) + "\n\n", encoding="utf-8")
     second = tmp_path / "second.jsonl"  # ids are unique across files too
     second.write_text("\n".join(lines[300:] + _lines(_rows(1, start=7))) + "\n", encoding="utf-8")
-    serial = _run([first, second], tmp_path / "serial", monkeypatch, workers=False)
-    workers = _run([first, second], tmp_path / "workers", monkeypatch, workers=True)
+    serial = _run([first, second, first], tmp_path / "serial", monkeypatch, workers=False)
+    workers = _run([first, second, first], tmp_path / "workers", monkeypatch, workers=True)
     assert workers == serial
     assert serial[2] == {}  # nothing written
     where = {problem.split(": ")[0] for problem in serial[0]}
@@ -94,6 +94,8 @@ def test_workers_report_the_serial_problems(tmp_path: Path, monkeypatch: pytest.
     assert {"second.jsonl:34", "second.jsonl:300", "second.jsonl:301"} <= where
     assert any("duplicate id 'par-00010' (first at first.jsonl:11)" in problem for problem in serial[0])
     assert any("duplicate id 'par-00007' (first at first.jsonl:8)" in problem for problem in serial[0])
+    # The same file given twice: every id of its second reading repeats, at the lines of the first.
+    assert "first.jsonl:300: metadata.id: duplicate id 'par-00299' (first at first.jsonl:300)" in serial[0]
 
 
 def test_small_inputs_stay_serial(tmp_path: Path) -> None:

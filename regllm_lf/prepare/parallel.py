@@ -54,6 +54,7 @@ def worth_it(paths: list[Path]) -> bool:
 
 @dataclass(frozen=True)
 class _Chunk:
+    file: int  # position of the file among the sources (the same file may be given twice)
     path: str
     shown: str
     start: int
@@ -101,7 +102,7 @@ def _check_chunk(chunk: _Chunk) -> _Result:
     return _Result(len(raws), problems, rows, list(catalogue))
 
 
-def _chunks(path: Path, shown: str, test_share: float) -> list[_Chunk]:
+def _chunks(file: int, path: Path, shown: str, test_share: float) -> list[_Chunk]:
     """``path`` cut into byte ranges of about ``CHUNK_BYTES`` that end after a newline."""
     size = path.stat().st_size
     chunks, start = [], 0
@@ -111,7 +112,7 @@ def _chunks(path: Path, shown: str, test_share: float) -> list[_Chunk]:
             if end < size:
                 stream.seek(end - 1)
                 end += len(stream.readline()) - 1  # up to and including the next newline
-            chunks.append(_Chunk(str(path), shown, start, end, test_share))
+            chunks.append(_Chunk(file, str(path), shown, start, end, test_share))
             start = end
     return chunks
 
@@ -134,18 +135,18 @@ def prepared_rows(
     """``stream._prepared_rows`` with the per-row work done by worker processes, rows in file order."""
     global _validator
     chunks: list[_Chunk] = []
-    for path in expand_paths(paths, problems):
+    for file, path in enumerate(expand_paths(paths, problems)):
         shown = display_path(path)
         if _check_readable(path, shown, problems):
-            chunks += _chunks(path, shown, test_share)
+            chunks += _chunks(file, path, shown, test_share)
     _validator = validator  # each worker loads the catalogues its rows need, once, as the serial path does
     size = min(workers(), max(len(chunks), 1))
     pool = multiprocessing.get_context("fork").Pool(size)
     try:
         offset, current = 0, None
         for chunk, result in zip(chunks, _in_order(pool, chunks, 2 * size), strict=True):
-            if chunk.path != current:
-                offset, current = 0, chunk.path
+            if chunk.file != current:
+                offset, current = 0, chunk.file
             problems += [replace(problem, line=problem.line + offset) for problem in result.problems]
             if validator.rules is not None:
                 validator.rules.catalogue_problems += result.catalogue_problems
