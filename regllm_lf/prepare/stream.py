@@ -31,10 +31,19 @@ Prepared = tuple[str, str, bytes | None, list[bytes] | None]
 def _text_hashes(row: dict[str, Any]) -> list[bytes]:
     # The texts ``split.leaked_rows`` compares (spaces collapsed, lower case), as 16-byte digests.
     return [
-        hashlib.blake2b(" ".join(m["content"].split()).lower().encode(), digest_size=16).digest()
+        hashlib.blake2b(_collapsed(m["content"]).lower().encode(), digest_size=16).digest()
         for m in row["messages"]
         if m["role"] != "system"
     ]
+
+
+def _collapsed(text: str) -> str:
+    """``" ".join(text.split())``. A printable text has no whitespace but the ASCII space (every other
+    character ``str.split`` splits on is a separator or a control), so without a double, leading or
+    trailing space it is already collapsed: most texts skip building a list of their words."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
