@@ -9,7 +9,9 @@ written) so that peak memory (ru_maxrss) belongs to that size's pipeline alone. 
 more are checked by worker processes (``regllm_lf.prepare.parallel``, one per CPU): the peak shown is
 then the main process's plus, for each worker, the largest worker's peak (an upper bound).
 
-    .venv/bin/python scripts/bench_pipeline_scale.py [--sizes 10000,100000,300000] [--jobs N]
+    .venv/bin/python scripts/bench_pipeline_scale.py [--sizes 10000,100000,300000] [--workers N]
+
+``--workers 1`` measures the single process (it sets ``$REGLLM_WORKERS``).
 """
 
 from __future__ import annotations
@@ -88,11 +90,14 @@ def _cpu_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU; 1: none)")
     parser.add_argument("--one", nargs=2, metavar=("SOURCE", "WORK"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.one:
         print(json.dumps(run_one(Path(arguments.one[0]), Path(arguments.one[1]))))
         return
+    if arguments.workers:
+        os.environ["REGLLM_WORKERS"] = str(arguments.workers)  # inherited by each size's process
     results = []
     for size in (int(text) for text in arguments.sizes.split(",")):
         with tempfile.TemporaryDirectory() as folder:

@@ -103,3 +103,15 @@ def test_small_inputs_stay_serial(tmp_path: Path) -> None:
     source.write_text("\n".join(_lines(_rows(20))) + "\n", encoding="utf-8")
     assert not parallel.worth_it([source])
     assert not parallel.worth_it([tmp_path / "rows.json"])
+
+
+def test_regllm_workers_chooses_the_worker_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "rows.jsonl"
+    source.write_text("\n".join(_lines(_rows(20))) + "\n", encoding="utf-8")
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setenv("REGLLM_WORKERS", "1")
+    assert parallel.workers() == 1
+    assert not parallel.worth_it([source])  # one process: no workers
+    monkeypatch.setenv("REGLLM_WORKERS", "3")
+    assert parallel.workers() == 3
+    assert parallel.worth_it([source])

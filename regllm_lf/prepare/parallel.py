@@ -33,10 +33,15 @@ PARALLEL_MIN_BYTES = 32 << 20
 # Bytes per chunk (about 3,500 rows): large enough to amortise the hand-over, small enough to keep
 # every worker busy and memory flat.
 CHUNK_BYTES = 4 << 20
+WORKERS_VARIABLE = "REGLLM_WORKERS"
 
 
 def workers() -> int:
-    """Worker processes to use: the CPUs this process may run on (at most 8)."""
+    """Worker processes to use: ``$REGLLM_WORKERS`` (1: one process), else the CPUs this process may
+    run on, at most 8."""
+    chosen = os.environ.get(WORKERS_VARIABLE, "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
