@@ -125,7 +125,7 @@ def test_streaming_split_reports_a_test_row_repeating_a_train_text(tmp_path: Pat
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "a", " a", "a ", "a  b", "a b c", "a\nb", "a\u00a0b", "a\u2028b", "a\x1cb", "a\u3000 b", "¿Qué es la PD?"],
+    ["", " ", "a", " a", "a ", "a  b", "a b c", "a\nb", "a\u00a0b", "a\u2028b", "a\x1cb", "a\u3000 b", "¿Qué es?"],
 )
 def test_collapsed_texts_are_what_split_and_join_give(text: str) -> None:
     from regllm_lf.prepare.stream import _collapsed
