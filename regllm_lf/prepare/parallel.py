@@ -8,7 +8,10 @@ train/test digests. Problems and output are those of the serial path (tests/test
 worker line numbers are relative to the chunk and shifted by the lines of the chunks before it.
 
 Small inputs (the repo's own data, ``validate``) stay serial: starting workers costs more than it saves.
-Workers are forked (they inherit the loaded catalogues); where fork is missing, everything is serial.
+Workers are forked from the parent (its imports and whatever it already loaded); each loads the
+catalogues its rows need once, as the serial path does. Where fork is missing, everything is serial.
+``$REGLLM_WORKERS`` sets the number of workers (1: none). The gain needs idle CPUs: on a machine already
+busy with other work the workers only share the same cores.
 """
 
 from __future__ import annotations

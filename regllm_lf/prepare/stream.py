@@ -1,5 +1,6 @@
 """Validate and split large sources in one streaming pass: memory holds one row, the ids seen and a
-hash of each train text, never the rows.
+hash of each train text, never the rows. Large JSON Lines sources have their per-row work done by
+worker processes (``prepare.parallel``), with the same problems and output.
 
 Each valid row is written, as ``dump_jsonl`` writes it, to a hidden temporary file beside its split
 file; the split files appear (atomic rename) only when every row of every source validated and no test
