@@ -122,3 +122,20 @@ def test_streaming_split_reports_a_test_row_repeating_a_train_text(tmp_path: Pat
         f"test row {test['metadata']['id']} repeats text of train row {train['metadata']['id']}"
     ]
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "a", " a", "a ", "a  b", "a b c", "a\nb", "a\u00a0b", "a\u2028b", "a\x1cb", "a\u3000 b", "¿Qué es?"],
+)
+def test_collapsed_texts_are_what_split_and_join_give(text: str) -> None:
+    from regllm_lf.prepare.stream import _collapsed
+
+    assert _collapsed(text) == " ".join(text.split())
+
+
+def test_only_the_ascii_space_is_printable_whitespace() -> None:
+    # What ``stream._collapsed``'s shortcut rests on, for every code point this Python knows.
+    import sys
+
+    assert [c for c in range(sys.maxunicode + 1) if chr(c).isspace() and chr(c).isprintable()] == [0x20]

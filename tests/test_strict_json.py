@@ -106,3 +106,15 @@ def test_any_finite_value_formats_and_reads_back(value: float) -> None:
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_any_finite_value_formats_at_all(value: float) -> None:
     assert format_number(value)
+
+
+def test_only_rows_with_a_non_finite_value_are_reported(tmp_path: Path) -> None:
+    # Rows are walked for NaN/infinity only when the decoder met one: finite floats, even huge ones,
+    # pass; each non-finite value is found wherever it sits, in the row where it is.
+    path = tmp_path / "rows.jsonl"
+    lines = ['{"a": 1.5, "b": [1e308, -0.0]}', '{"a": {"b": [1, {"c": -1e400}]}}', '{"a": 2.5}', '{"x": [NaN]}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems: list = []
+    records = read_records(path, problems)
+    assert [record.line for record in records] == [1, 3]
+    assert [(problem.line, problem.field) for problem in problems] == [(2, "a.b[1].c"), (4, "x[0]")]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,27 @@ class NonFinite:
 
 JSON_DECODER = json.JSONDecoder(parse_constant=NonFinite)
 
+# Rows are read with a decoder whose hooks note every NaN/Infinity constant and every float literal that
+# overflows (1e999): only a row where one was met is walked for ``non_finite_fields`` (the walk was 15 %
+# of a large validation). The list only grows (a few bytes per such value, which is rare), so another
+# thread's note costs a needless walk, never a missed value.
+_NON_FINITE_SEEN: list[None] = []
+
+
+def _noted_constant(name: str) -> NonFinite:
+    _NON_FINITE_SEEN.append(None)
+    return NonFinite(name)
+
+
+def _noted_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        _NON_FINITE_SEEN.append(None)
+    return value
+
+
+ROW_DECODER = json.JSONDecoder(parse_constant=_noted_constant, parse_float=_noted_float)
+
 
 def non_finite_fields(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
     """(field path, what) for every NaN or infinity inside ``value`` (JSON constants, YAML ``.nan``, 1e999)."""
@@ -77,10 +99,44 @@ def loads_strict(text: str) -> Any:
     return value
 
 
-def _finite_record(shown: str, line: int, value: Any, problems: list[Problem]) -> Record | None:
-    found = non_finite_fields(value)
+def lone_surrogate_fields(value: Any, path: tuple = ()) -> list[tuple[tuple, int]]:
+    """(field path, position) of every string or key holding a lone surrogate: JSON's ``\\udXXX`` escapes
+    decode to one, and no UTF-8 writer (nor the terminal) can write it back, so paths show it escaped."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return [(path, error.start)]
+        return []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+            found += [((*path, shown), at) for _, at in lone_surrogate_fields(key)]
+            found += lone_surrogate_fields(item, (*path, shown))
+        return found
+    if isinstance(value, list):
+        return [found for number, item in enumerate(value) for found in lone_surrogate_fields(item, (*path, number))]
+    return []
+
+
+# A surrogate can only come from an escape (the file itself is valid UTF-8): only such lines are walked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _finite_record(
+    shown: str, line: int, value: Any, problems: list[Problem], walk_numbers: bool = True, walk_strings: bool = True
+) -> Record | None:
+    """The row as a Record (metadata decoded), or None after recording its NaN/infinity, lone surrogate or
+    undecodable metadata. The walks can be skipped when the caller knows there is nothing to find."""
+    found = non_finite_fields(value) if walk_numbers else []
     problems += [Problem(shown, line, field_path(path), non_finite_message(what)) for path, what in found]
-    if found:
+    surrogates = lone_surrogate_fields(value) if walk_strings else []
+    problems += [
+        Problem(shown, line, field_path(path), f"lone surrogate at position {at} (not valid UTF-8)")
+        for path, at in surrogates
+    ]
+    if found or surrogates:
         return None
     try:  # rows are read in memory's shape: metadata.details decoded (core.row_metadata)
         return Record(shown, line, row_metadata.decode_row(value))
@@ -126,12 +182,17 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
 def _parse_line(line: str, shown: str, number: int, problems: list[Problem]) -> Record | None:
     """One JSON Lines row, strictly (no NaN/Infinity, too-deep nesting reported); None after a problem."""
     try:
-        return _finite_record(shown, number, JSON_DECODER.decode(line), problems)
+        notes = len(_NON_FINITE_SEEN)
+        value = ROW_DECODER.decode(line)
     except json.JSONDecodeError as error:
         problems.append(Problem(shown, number, "json", f"{error.msg} (column {error.colno})"))
+        return None
     except RecursionError:
         problems.append(Problem(shown, number, "json", TOO_DEEP))
-    return None
+        return None
+    walk_numbers = len(_NON_FINITE_SEEN) != notes
+    walk_strings = "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None
+    return _finite_record(shown, number, value, problems, walk_numbers, walk_strings)
 
 
 def parse_jsonl(text: str, shown: str, problems: list[Problem]) -> list[Record]:

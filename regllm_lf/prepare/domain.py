@@ -23,6 +23,7 @@ class DomainRules:
         self.catalogue_problems: list[Problem] = []
         self._loaded: dict[str, object] = {}
         self._canonical: dict[str, bool] = {}  # bracket -> resolves exactly; rows repeat the same citations
+        self._tasks: dict[str, Task] = {}  # dataset name -> task, looked up once per run
 
     def _guarded(self, key: str, load: Callable[[], object]) -> object | None:
         """``load()`` once; a DataError becomes catalogue problems and None from then on."""
@@ -43,7 +44,8 @@ class DomainRules:
         """Domain problems of a row that already satisfies the schema."""
         if is_preference_row(record.data):
             return []  # pairs are derived from validated rows; their rejected side is wrong on purpose
-        task = task_named(record.data["metadata"]["dataset"])
+        name = record.data["metadata"]["dataset"]
+        task = self._tasks.get(name) or self._tasks.setdefault(name, task_named(name))
         answer = "\n".join(m["content"] for m in record.data["messages"] if m["role"] == "assistant")
         problems = self._citation_problems(record, answer, task)
         row_rules = task.hook("row_problems")

@@ -45,20 +45,31 @@ class StreamValidator:
     def check(self, record: Record) -> bool:
         """Record the row's problems; True when it has none."""
         self.rows += 1
-        before = len(self.problems)
-        identifier = row_id(record)
-        if identifier is not None:
-            first = self._first_seen.get(identifier)
-            if first is None:
-                self._first_seen[identifier] = (record.path, record.line)
-            else:
-                message = f"duplicate id {identifier!r} (first at {first[0]}:{first[1]})"
-                self.problems.append(Problem(record.path, record.line, "metadata.id", message))
-        found = row_problems(record)
+        unique = self.note_id(row_id(record), record.path, record.line)
+        found = self.row_check(record)
         self.problems += found
+        return unique and not found
+
+    def note_id(self, identifier: str | None, path: str, line: int) -> bool:
+        """Remember an id's first place; False (and a problem) when it was seen before."""
+        if identifier is None:
+            return True
+        first = self._first_seen.get(identifier)
+        if first is None:
+            self._first_seen[identifier] = (path, line)
+            return True
+        message = f"duplicate id {identifier!r} (first at {first[0]}:{first[1]})"
+        self.problems.append(Problem(path, line, "metadata.id", message))
+        return False
+
+    def row_check(self, record: Record) -> list[Problem]:
+        """The row's own problems (schema, roles, content; then domain rules if those pass), ids aside.
+
+        Needs no other row, so worker processes can run it (``prepare.parallel``)."""
+        found = row_problems(record)
         if not found and self.rules is not None:
-            self.problems += self.rules.problems(record)
-        return len(self.problems) == before
+            found = self.rules.problems(record)
+        return found
 
     def checked(self, records: Iterable[Record]) -> Iterator[Record]:
         """The records that pass, as they stream by (their problems are recorded)."""

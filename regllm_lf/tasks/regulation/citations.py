@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,15 @@ def canonical_citations(text: str) -> list[str]:
     """The exact canonical bracket strings in ``text`` (order of first appearance, no repeats)."""
     seen: list[str] = []
     for bracket in _BRACKET.finditer(text):
-        match = _REFERENCE.match(bracket.group(1))
-        if match and bracket.group(0) not in seen:
+        if _is_reference(bracket.group(1)) and bracket.group(0) not in seen:
             seen.append(bracket.group(0))
     return seen
+
+
+@lru_cache(maxsize=4096)
+def _is_reference(inside: str) -> bool:
+    # The same few hundred provisions are cited row after row: match each bracket's text once.
+    return _REFERENCE.match(inside) is not None
 
 
 @dataclass(frozen=True)
