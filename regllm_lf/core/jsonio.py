@@ -89,10 +89,11 @@ def non_finite_message(what: str) -> str:
 def loads_strict(text: str) -> Any:
     """``json.loads`` that refuses NaN and infinities: ValueError naming the field."""
     try:
-        value = JSON_DECODER.decode(text)
+        notes = len(_NON_FINITE_SEEN)
+        value = ROW_DECODER.decode(text)
     except RecursionError:
         raise ValueError(TOO_DEEP) from None
-    found = non_finite_fields(value)
+    found = non_finite_fields(value) if len(_NON_FINITE_SEEN) != notes else []
     if found:
         path, what = found[0]
         raise ValueError(f"{field_path(path)}: {non_finite_message(what)}")

@@ -1,9 +1,9 @@
-"""Snippets known to pass the SQL check, remembered across runs: ``validate`` of unchanged data then
-needs neither DuckDB, sqlglot nor the portfolio.
+"""Snippets known to pass the SQL check (and the regime check of a day and topic), remembered across runs:
+``validate`` of unchanged data then needs neither DuckDB, sqlglot nor the portfolio.
 
-A snippet's verdict depends on its text, the schema, the seeded portfolio and the checker (the code of
-this folder) and the versions of DuckDB and sqlglot; all of them make up the cache key, so any change
-starts a new cache. Only passes are stored: a failing snippet is checked again each time, with its
+A snippet's verdict depends on its text, the schema, the seeded portfolio, the regime constants and the
+checker (the code of this folder) and the versions of DuckDB and sqlglot; all of them make up the cache
+key, so any change starts a new cache. Only passes are stored: a failing snippet is checked again each time, with its
 message. The cache lives in ``$REGLLM_CACHE`` or ``$XDG_CACHE_HOME/regllm-lf`` (``~/.cache/regllm-lf``);
 a cache that cannot be read or written is simply not used.
 """
@@ -33,7 +33,8 @@ def _key(root: Path) -> str:
     digest = hashlib.sha256()
     for package in ("duckdb", "sqlglot"):
         digest.update(f"{package}=={metadata.version(package)}\n".encode())
-    for path in [*sorted(Path(__file__).parent.glob("*.py")), root / "data" / "sql" / "schema.sql"]:
+    inputs = [root / "data" / "sql" / "schema.sql", root / "data" / "regulation" / "regime_constants.yaml"]
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), *inputs]:
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
     return digest.hexdigest()[:32]
 
