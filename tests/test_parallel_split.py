@@ -11,6 +11,7 @@ from regllm_lf.core.jsonio import read_records
 from regllm_lf.prepare import parallel
 from regllm_lf.prepare.domain import DomainRules
 from regllm_lf.prepare.stream import split_sources_streaming
+from regllm_lf.prepare.validate import validate_files
 from regllm_lf.tasks.registry import task_named
 
 ROWS = 600
@@ -67,8 +68,8 @@ def test_workers_write_the_serial_bytes(tmp_path: Path, monkeypatch: pytest.Monk
     assert sorted(serial[2]) == ["test.jsonl", "train.jsonl"]
 
 
-def test_workers_report_the_serial_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # problems name the files relative to here
+def _bad_sources(tmp_path: Path) -> list[Path]:
+    """Two files with bad rows of every kind at chunk boundaries and across files; the first given twice."""
     lines = _lines(_rows(ROWS))
     bad = {
         3: "{not json",
@@ -86,8 +87,14 @@ def test_workers_report_the_serial_problems(tmp_path: Path, monkeypatch: pytest.
     first.write_text("\n".join(lines[:300]) + "\n\n", encoding="utf-8")
     second = tmp_path / "second.jsonl"  # ids are unique across files too
     second.write_text("\n".join(lines[300:] + _lines(_rows(1, start=7))) + "\n", encoding="utf-8")
-    serial = _run([first, second, first], tmp_path / "serial", monkeypatch, workers=False)
-    workers = _run([first, second, first], tmp_path / "workers", monkeypatch, workers=True)
+    return [first, second, first]
+
+
+def test_workers_report_the_serial_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # problems name the files relative to here
+    sources = _bad_sources(tmp_path)
+    serial = _run(sources, tmp_path / "serial", monkeypatch, workers=False)
+    workers = _run(sources, tmp_path / "workers", monkeypatch, workers=True)
     assert workers == serial
     assert serial[2] == {}  # nothing written
     where = {problem.split(": ")[0] for problem in serial[0]}
@@ -117,3 +124,22 @@ def test_regllm_workers_chooses_the_worker_count(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("REGLLM_WORKERS", "3")
     assert parallel.workers() == 3
     assert parallel.worth_it([source])
+
+
+def test_validate_with_workers_reports_the_serial_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    sources = _bad_sources(tmp_path)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1 << 60)
+    serial = validate_files(sources)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    spied = []
+    real = parallel.prepared_rows
+    monkeypatch.setattr(parallel, "prepared_rows", lambda *a, **k: spied.append(k) or real(*a, **k))
+    workers = validate_files(sources)
+    assert spied == [{"test_share": None}]
+    assert [str(p) for p in workers[0]] == [str(p) for p in serial[0]] and workers[1] == serial[1]
+    # 901 rows read; the unparsable line, the NaN and the lone surrogate (twice in first.jsonl) are not rows
+    assert len(serial[0]) > 300 and serial[1] == 901 - 6
+    assert "first.jsonl:201: metadata.topic: lone surrogate at position 0 (not valid UTF-8)" in map(str, serial[0])

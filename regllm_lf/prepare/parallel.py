@@ -7,7 +7,8 @@ the chunks' results back in file order and keeps what needs every row — ids se
 train/test digests. Problems and output are those of the serial path (tests/test_parallel_split.py):
 worker line numbers are relative to the chunk and shifted by the lines of the chunks before it.
 
-Small inputs (the repo's own data, ``validate``) stay serial: starting workers costs more than it saves.
+``validate`` of large files uses the same workers, without preparing the rows for writing.
+Small inputs (the repo's own data) stay serial: starting workers costs more than it saves.
 Workers are forked from the parent (its imports and whatever it already loaded); each loads the
 catalogues its rows need once, as the serial path does. Where fork is missing, everything is serial.
 ``$REGLLM_WORKERS`` sets the number of workers (1: none). The gain needs idle CPUs: on a machine already
@@ -68,7 +69,7 @@ class _Chunk:
     shown: str
     start: int
     end: int
-    test_share: float
+    test_share: float | None  # None: check only (``validate``), nothing to prepare for writing
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,13 @@ def _check_chunk(chunk: _Chunk) -> _Result:
             continue
         found = _validator.row_check(record)
         problems += found
-        rows.append((number, row_id(record), None if found else prepared_row(record.data, chunk.test_share)))
+        prepare = not found and chunk.test_share is not None
+        rows.append((number, row_id(record), prepared_row(record.data, chunk.test_share) if prepare else None))
     catalogue = _validator.rules.catalogue_problems if _validator.rules is not None else []
     return _Result(len(raws), problems, rows, list(catalogue))
 
 
-def _chunks(file: int, path: Path, shown: str, test_share: float) -> list[_Chunk]:
+def _chunks(file: int, path: Path, shown: str, test_share: float | None) -> list[_Chunk]:
     """``path`` cut into byte ranges of about ``CHUNK_BYTES`` that end after a newline."""
     size = path.stat().st_size
     chunks, start = [], 0
@@ -139,9 +141,10 @@ def _in_order(pool: Any, chunks: list[_Chunk], window: int) -> Iterator[_Result]
 
 
 def prepared_rows(
-    paths: list[Path], problems: list[Problem], validator: StreamValidator, test_share: float
+    paths: list[Path], problems: list[Problem], validator: StreamValidator, test_share: float | None
 ) -> Iterator[tuple[str, str, bytes | None, list[bytes] | None]]:
-    """``stream._prepared_rows`` with the per-row work done by worker processes, rows in file order."""
+    """``stream._prepared_rows`` with the per-row work done by worker processes, rows in file order.
+    With ``test_share`` None the rows are only checked (``validate``) and none is yielded."""
     global _validator
     chunks: list[_Chunk] = []
     for file, path in enumerate(expand_paths(paths, problems)):

@@ -95,8 +95,14 @@ def validate_files(paths: list[Path], domain: bool = True) -> tuple[list[Problem
 
     Rows stream through: memory holds one row plus the ids seen, whatever the file size.
     """
+    from regllm_lf.prepare import parallel  # it imports this module
+
     read_problems: list[Problem] = []
     validator = StreamValidator(DomainRules() if domain else None)
-    for _ in validator.checked(stream_files(paths, read_problems)):
-        pass
+    if parallel.worth_it(paths):  # large JSON Lines files: the row checks in worker processes
+        for _ in parallel.prepared_rows(paths, read_problems, validator, test_share=None):
+            pass
+    else:
+        for _ in validator.checked(stream_files(paths, read_problems)):
+            pass
     return sorted(set(read_problems + validator.finish())), validator.rows
