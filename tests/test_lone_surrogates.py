@@ -21,12 +21,15 @@ PLACES = [
     (lambda line: line.replace('"topic": "', '"topic": "x\\udc00', 1), "metadata.topic"),
     (lambda line: line.replace('"id": "', '"id": "\\udbff', 1), "metadata.id"),
     (lambda line: line.replace('{"messages"', '{"\\udc80": 1, "messages"', 1), "\\udc80"),
-    (lambda line: line.replace('\\"sources\\":[\\"', '\\"sources\\":[\\"\\\\udc81', 1), "metadata.details.sources[0]"),
-    (lambda line: line.replace('\\"metric\\":\\"', '\\"metric\\":\\"\\\\ud834', 1), "metadata.details.facts[0].metric"),
+    (lambda line: line.replace('\\"sources\\":[\\"', '\\"sources\\":[\\"\\\\udc81', 1), "metadata.details: sources[0]"),
+    (
+        lambda line: line.replace('\\"metric\\":\\"', '\\"metric\\":\\"\\\\ud834', 1),
+        "metadata.details: facts[0].metric",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("spoil", "field"), PLACES, ids=[field for _, field in PLACES])
+@pytest.mark.parametrize(("spoil", "field"), PLACES, ids=[field.replace(": ", ".") for _, field in PLACES])
 @pytest.mark.parametrize("suffix", [".jsonl", ".json"])
 def test_a_lone_surrogate_is_a_problem_with_its_field(
     spoil,
@@ -53,3 +56,25 @@ def test_surrogate_pairs_are_text_not_problems(tmp_path: Path, capsys: pytest.Ca
     path.write_text(ROW.replace('"content": "', '"content": "\\ud83d\\ude00 ', 2) + "\n", encoding="utf-8")
     assert json.loads(path.read_text(encoding="utf-8"))["messages"][0]["content"].startswith("\U0001f600")
     assert main(["validate", "--no-domain", str(path)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("bank.json", '{"sources": {"cuentas": {"title": "Informe \\udc00"}}}'),
+        ("index.yaml", 'documents:\n  - id: CRR\n    title: "Reglamento \\ud800"\n'),
+        ("findings.yaml", '"\\udfff": {cues: [x]}\n'),
+    ],
+)
+def test_structured_files_refuse_lone_surrogates(name: str, text: str, tmp_path: Path) -> None:
+    """Bank figures, the regulation index, findings, constants: their YAML parse (JSON files are composed as
+    YAML too, for line numbers) already refuses the escape, as a problem rather than a crash."""
+    from regllm_lf.core.structured import load_structured
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    problems: list = []
+    assert load_structured(path, problems) is None
+    assert [(problem.field, problem.message) for problem in problems] == [
+        ("yaml", "found invalid Unicode character escape code")
+    ]

@@ -87,7 +87,7 @@ def non_finite_message(what: str) -> str:
 
 
 def loads_strict(text: str) -> Any:
-    """``json.loads`` that refuses NaN and infinities: ValueError naming the field."""
+    """``json.loads`` that refuses NaN, infinities and lone surrogates: ValueError naming the field."""
     try:
         notes = len(_NON_FINITE_SEEN)
         value = ROW_DECODER.decode(text)
@@ -97,6 +97,10 @@ def loads_strict(text: str) -> Any:
     if found:
         path, what = found[0]
         raise ValueError(f"{field_path(path)}: {non_finite_message(what)}")
+    surrogates = lone_surrogate_fields(value) if may_hold_surrogates(text) else []
+    if surrogates:
+        path, at = surrogates[0]
+        raise ValueError(f"{field_path(path)}: {lone_surrogate_message(at)}")
     return value
 
 
@@ -121,11 +125,19 @@ def lone_surrogate_fields(value: Any, path: tuple = ()) -> list[tuple[tuple, int
     return []
 
 
-# A surrogate can only come from an escape (the file itself is valid UTF-8): only such lines are walked.
+def lone_surrogate_message(position: int) -> str:
+    return f"lone surrogate at position {position} (not valid UTF-8)"
+
+
+# A surrogate can only come from an escape (the text itself is valid UTF-8): only such texts are walked.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _finite_record(
+def may_hold_surrogates(text: str) -> bool:
+    return "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
+
+
+def _checked_record(
     shown: str, line: int, value: Any, problems: list[Problem], walk_numbers: bool = True, walk_strings: bool = True
 ) -> Record | None:
     """The row as a Record (metadata decoded), or None after recording its NaN/infinity, lone surrogate or
@@ -133,10 +145,7 @@ def _finite_record(
     found = non_finite_fields(value) if walk_numbers else []
     problems += [Problem(shown, line, field_path(path), non_finite_message(what)) for path, what in found]
     surrogates = lone_surrogate_fields(value) if walk_strings else []
-    problems += [
-        Problem(shown, line, field_path(path), f"lone surrogate at position {at} (not valid UTF-8)")
-        for path, at in surrogates
-    ]
+    problems += [Problem(shown, line, field_path(path), lone_surrogate_message(at)) for path, at in surrogates]
     if found or surrogates:
         return None
     try:  # rows are read in memory's shape: metadata.details decoded (core.row_metadata)
@@ -192,8 +201,7 @@ def _parse_line(line: str, shown: str, number: int, problems: list[Problem]) -> 
         problems.append(Problem(shown, number, "json", TOO_DEEP))
         return None
     walk_numbers = len(_NON_FINITE_SEEN) != notes
-    walk_strings = "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None
-    return _finite_record(shown, number, value, problems, walk_numbers, walk_strings)
+    return _checked_record(shown, number, value, problems, walk_numbers, may_hold_surrogates(line))
 
 
 def parse_jsonl(text: str, shown: str, problems: list[Problem]) -> list[Record]:
@@ -242,7 +250,7 @@ def parse_json_array(text: str, shown: str, problems: list[Problem]) -> list[Rec
         except RecursionError:
             problems.append(Problem(shown, _line_of(text, position), "json", TOO_DEEP))
             return records
-        record = _finite_record(shown, _line_of(text, position), value, problems)
+        record = _checked_record(shown, _line_of(text, position), value, problems)
         if record is not None:
             records.append(record)
         position = end

@@ -80,14 +80,6 @@ def decode_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
         raise MetadataError(_DETAILS_FIELD, str(error)) from None
     if not isinstance(details, dict):
         raise MetadataError(_DETAILS_FIELD, f"must be the text of a JSON object, not of {_kind(details)}")
-    if "\\u" in text:  # an escaped lone surrogate inside the text: unwritable once decoded
-        from regllm_lf.core.jsonio import lone_surrogate_fields
-        from regllm_lf.core.problems import field_path
-
-        for path, at in lone_surrogate_fields(details):
-            raise MetadataError(
-                f"{_DETAILS_FIELD}.{field_path(path)}", f"lone surrogate at position {at} (not valid UTF-8)"
-            )
     repeated = [key for key in details if key in (*COMMON, DETAILS)]
     if repeated:
         raise MetadataError(_DETAILS_FIELD, f"{repeated[0]!r} belongs beside details, not inside it")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from regllm_lf.core.jsonio import Record
+from regllm_lf.core.jsonio import Record, lone_surrogate_message
 from regllm_lf.core.problems import Problem
 from regllm_lf.core.schema import field_path, schema_errors
 
@@ -116,7 +116,7 @@ def _content_problems(record: Record, messages: list) -> list[Problem]:
                         record.path,
                         record.line,
                         f"messages[{index}].content",
-                        f"lone surrogate at position {error.start} (not valid UTF-8)",
+                        lone_surrogate_message(error.start),
                     )
                 )
             if "\ufffd" in content:
